@@ -1,0 +1,34 @@
+# Quick start:  make demo   (set up, analyse the bundled demo session)
+#               make test   (set up, run the whole test suite)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox
+
+.PHONY: setup system demo test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# System libraries (Debian/Ubuntu, as root); skipped when already present or not root.
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "note: missing system packages: $$missing (install them with apt-get as root)"; fi; \
+	fi
+
+demo: system setup
+	$(VENV)/bin/talkbalance analyze recordings/demo/practice_session.flac \
+	  --config configs/peer-support.toml --out recordings/demo_analysis
+
+test: system setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) recordings/demo_analysis

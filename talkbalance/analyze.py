@@ -1,0 +1,80 @@
+"""``talkbalance analyze``: a recorded session through the engine into the output files."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tqdm import tqdm
+
+from talkbalance.config import Config
+from talkbalance.engine import Engine
+from talkbalance.errors import UserError
+from talkbalance.model import SessionResult
+from talkbalance.outputs import write_outputs
+from talkbalance.report import write_report
+from talkbalance.sources import open_session
+
+BLOCK_S = 1.0
+
+
+def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[int, int] | None = None,
+                  quiet: bool = False) -> tuple[SessionResult, dict]:
+    """Analyse one session (a stereo file or two mono files) and write every output file."""
+    with open_session(paths, channels) as source:
+        info = source.info
+        engine = Engine(cfg, info.sample_rate_hz)
+        block = max(1, int(info.sample_rate_hz * BLOCK_S))
+        with tqdm(total=round(info.duration_s, 1), unit="s", desc="analysing", delay=1.0, disable=quiet,
+                  bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]",
+                  leave=False) as bar:
+            for chunk in source.blocks(block):
+                engine.feed(chunk)
+                bar.update(len(chunk) / info.sample_rate_hz)
+        result = engine.finish()
+    result.quality.warnings[:0] = info.warnings
+    src = {"inputs": [str(p) for p in info.inputs], "sample_rate": info.sample_rate_hz,
+           "channels": info.channels, "duration_s": round(info.duration_s, 3),
+           "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
+    try:
+        summary = write_outputs(out_dir, result, src, cfg, file_id=_file_id(paths[0]))
+        write_report(out_dir / "report.png", result)
+    except OSError as exc:
+        raise UserError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
+                        "choose another --out folder or free some disk space.") from None
+    return result, summary
+
+
+def _file_id(path: str) -> str:
+    """An RTTM file id (no spaces) from the input file name."""
+    return re.sub(r"\s+", "_", Path(path).stem) or "session"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def _sec(x) -> str:
+    return "-" if x is None else f"{x:.2f} s"
+
+
+def format_summary(summary: dict) -> str:
+    """A short human-readable summary for the console."""
+    sp, ses = summary["speakers"], summary["session"]
+    lines = [f"Session {ses['duration_s']:.1f} s: speech {ses['speech_s']:.1f} s, overlap {ses['overlap_s']:.1f} s, "
+             f"{ses['switches_per_min'] or 0:.1f} speaker switches per minute."]
+    for k, s in enumerate(sp):
+        other = sp[1 - k]["name"] if len(sp) == 2 else "other"
+        im = s["interruptions_made"]
+        role = f" ({s['role']})" if s["role"] else ""
+        lines.append(
+            f"  {s['name']}{role}: talk share {_pct(s['talk_share'])} ({s['talk_time_s']:.1f} s), "
+            f"{s['turns']} turns, interrupted {other} {im['successful'] + im['unsuccessful']}x "
+            f"({im['successful']} successful, {im['unsuccessful']} unsuccessful), "
+            f"{s['backchannels']} backchannels, median response latency {_sec(s['response_latency']['median_s'])}, "
+            f"{s['pauses']['count']} pauses (median {_sec(s['pauses']['median_s'])})")
+    for item in summary["coaching"]:
+        mark = "met" if item["met"] else "NOT met"
+        lines.append(f"  [{mark}] {item['item']}: {item['message']}")
+    for w in summary["quality"]["warnings"]:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)

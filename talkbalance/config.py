@@ -1,0 +1,174 @@
+"""Thresholds and settings (METRICS.md defaults), loaded from TOML and validated.
+
+``configs/default.toml`` mirrors the defaults below (a test keeps them equal); a
+config file only needs the keys it changes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from talkbalance.errors import UserError
+
+ROLES = ("", "trainee", "client")
+
+
+def _num(default, lo, hi, kind=float, choices=None):
+    """A numeric field with its allowed range (inclusive) and type."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "kind": kind, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Speakers:
+    names: tuple[str, str] = ("A", "B")
+    roles: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True)
+class Vad:
+    aggressiveness: int = _num(2, 0, 3, int)
+    frame_ms: int = _num(10, 10, 30, int, choices=(10, 20, 30))
+    rate_hz: int = _num(16000, 8000, 48000, int, choices=(8000, 16000, 32000, 48000))
+
+
+@dataclass(frozen=True)
+class Crosstalk:
+    enabled: bool = True
+    margin_db: float = _num(6.0, 0.0, 40.0)
+    noise_gate_db: float = _num(6.0, 0.0, 40.0)
+    learn_min_correlation: float = _num(0.8, 0.0, 1.0)
+    max_delay_ms: float = _num(4.0, 0.5, 20.0)
+    adapt_every_s: float = _num(0.5, 0.1, 5.0)
+
+
+@dataclass(frozen=True)
+class Talkspurts:
+    min_pause_s: float = _num(0.20, 0.0, 5.0)
+    min_spurt_s: float = _num(0.10, 0.0, 5.0)
+
+
+@dataclass(frozen=True)
+class Overlaps:
+    simultaneous_start_s: float = _num(0.20, 0.0, 5.0)
+    backchannel_max_s: float = _num(1.0, 0.0, 10.0)
+    min_interruption_overlap_s: float = _num(0.30, 0.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Coaching:
+    talk_share_min: float = _num(0.20, 0.0, 1.0)
+    talk_share_max: float = _num(0.40, 0.0, 1.0)
+    max_trainee_interruptions: int = _num(0, 0, 10_000, int)
+    quick_response_s: float = _num(0.2, 0.0, 10.0)
+    max_quick_response_share: float = _num(0.25, 0.0, 1.0)
+    monologue_alert_s: float = _num(30.0, 1.0, 3600.0)
+    min_backchannels_per_client_min: float = _num(1.0, 0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    speakers: Speakers = Speakers()
+    vad: Vad = Vad()
+    crosstalk: Crosstalk = Crosstalk()
+    talkspurts: Talkspurts = Talkspurts()
+    overlaps: Overlaps = Overlaps()
+    coaching: Coaching = Coaching()
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def with_speakers(self, names: tuple[str, str] | None = None, trainee: str | None = None) -> "Config":
+        """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""
+        spk = self.speakers
+        if names is not None:
+            spk = dataclasses.replace(spk, names=_check_names(names, "--speakers"))
+        if trainee is not None:
+            if trainee not in spk.names:
+                raise UserError(f"--trainee {trainee!r} is not one of the speakers {', '.join(spk.names)}; "
+                                f"pass one of those names.")
+            roles = tuple("trainee" if n == trainee else "client" for n in spk.names)
+            spk = dataclasses.replace(spk, roles=roles)
+        return dataclasses.replace(self, speakers=spk)
+
+
+def _check_names(names, where: str) -> tuple[str, str]:
+    names = tuple(str(n).strip() for n in names)
+    if len(names) != 2 or not all(names) or names[0] == names[1]:
+        raise UserError(f"{where} needs two different non-empty speaker names, e.g. trainee,client.")
+    if any(any(c in n for c in " \t,\n") for n in names):
+        raise UserError(f"{where}: speaker names may not contain spaces, tabs or commas ({', '.join(names)}).")
+    return names
+
+
+def _check_value(source: str, key: str, f: dataclasses.Field, value):
+    """Validate one value against its field's type and range; return it converted."""
+    where = f"{source}: key '{key}'"
+    if f.type in ("bool", bool):
+        if not isinstance(value, bool):
+            raise UserError(f"{where} must be true or false, not {value!r}.")
+        return value
+    meta = f.metadata
+    kind = meta["kind"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise UserError(f"{where} must be {'an integer' if kind is int else 'a number'}, not {value!r}.")
+    if meta["choices"] and value not in meta["choices"]:
+        raise UserError(f"{where} must be one of {', '.join(map(str, meta['choices']))}, not {value!r}.")
+    if not meta["lo"] <= value <= meta["hi"]:
+        raise UserError(f"{where} must be between {meta['lo']} and {meta['hi']}, not {value!r}.")
+    return kind(value)
+
+
+def _section(source: str, name: str, cls, table) -> object:
+    if not isinstance(table, dict):
+        raise UserError(f"{source}: '{name}' must be a table ([{name}]).")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise UserError(f"{source}: unknown key '{name}.{key}'; known keys in [{name}] are "
+                            f"{', '.join(fields)}.")
+        f = fields[key]
+        if name == "speakers":
+            if not isinstance(value, list) or len(value) != 2:
+                raise UserError(f"{source}: key 'speakers.{key}' must be a list of two strings.")
+            if key == "names":
+                values[key] = _check_names(value, f"{source}: key 'speakers.names'")
+            else:
+                bad = [r for r in value if r not in ROLES]
+                if bad:
+                    raise UserError(f"{source}: key 'speakers.roles' has {bad[0]!r}; roles are "
+                                    f"\"trainee\", \"client\" or \"\".")
+                values[key] = tuple(value)
+        else:
+            values[key] = _check_value(source, f"{name}.{key}", f, value)
+    return dataclasses.replace(cls(), **values)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Defaults, overridden by the TOML file at ``path`` when given."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found; check the path given to --config.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the config file ({exc}); pass a readable TOML file.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML ({exc}); fix the syntax or start from configs/default.toml.") from None
+    sections = {f.name: f.type for f in dataclasses.fields(Config)}
+    classes = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+    values = {}
+    for name, table in data.items():
+        if name not in sections:
+            raise UserError(f"{path}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")
+        values[name] = _section(str(path), name, classes[name], table)
+    cfg = dataclasses.replace(Config(), **values)
+    c = cfg.coaching
+    if c.talk_share_min > c.talk_share_max:
+        raise UserError(f"{path}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
+                        f"'coaching.talk_share_max' ({c.talk_share_max}).")
+    return cfg

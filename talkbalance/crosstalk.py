@@ -1,0 +1,154 @@
+"""Crosstalk rejection for two headset channels (METRICS.md §1.3).
+
+Each mic hears the partner's voice a little later and 10-35 dB weaker, through
+a coupling whose level depends on both mic gains. The gate learns, per channel,
+how strongly the partner leaks in (the power ratio ``own mic / partner mic`` in
+frames where only the partner talks), picked out by a strong lagged
+cross-correlation whose lag says which mic heard the voice first. A frame is the
+channel's own speech only when the VAD says speech, its energy clears the
+channel's own noise floor, and it exceeds the partner bleed predicted from the
+partner's frame energy by a margin. Genuine double talk keeps its frames: its
+energy is far above what bleed alone would give.
+
+State changes only at fixed hop boundaries (every ``adapt_every_s``), and every
+frame's decision uses the state of its hop's start, so results do not depend on
+how the audio was split into blocks.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from talkbalance.config import Crosstalk
+
+NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
+COUPLING_MEMORY = 64         # coupling = median of this many recent observations
+MIN_OBSERVATIONS = 8         # before this many, no bleed prediction is made
+MAX_COUPLING_SUM_DB = -6.0   # both leaks together: bleed levels add up, mic gains cancel
+CORRELATION_FRAMES = 3       # frames of signal behind each correlation
+CANDIDATES_PER_HOP = 6       # frames per hop examined for learning
+MAX_COUPLING_DB = 15.0       # a leak can exceed the partner's own level only by the mic gain difference
+MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
+
+
+class CrosstalkGate:
+    """Per-frame own-speech decisions for two channels, with bleed learned on the fly."""
+
+    def __init__(self, cfg: Crosstalk, rate_hz: int, frame_samples: int, hop_frames: int):
+        self.cfg = cfg
+        self.frame_samples = frame_samples
+        self.max_lag = max(1, int(round(cfg.max_delay_ms * rate_hz / 1000)))
+        self.gate = 10 ** (cfg.noise_gate_db / 10)
+        self.margin = 10 ** (cfg.margin_db / 10)
+        hops = max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_samples / rate_hz))))
+        self._levels = [deque(maxlen=hops), deque(maxlen=hops)]
+        self.noise = [None, None]
+        self._observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
+        self.coupling_db = [None, None]   # partner's leak into channel k, dB (own/partner power)
+        self._last_energy = np.zeros(2)
+        self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
+        self._hann = np.hanning(self._window).astype(np.float32)
+        self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a block
+        self._tail = np.zeros((self.history, 2), np.float32)
+        self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
+
+    def decide(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
+        """Own-speech flags (2, F) for F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F).
+
+        Where a channel's coupling is not learned yet (its partner has not yet
+        talked alone), a frame is bleed when it correlates strongly with the
+        partner and lags it.
+        """
+        previous = np.concatenate((self._last_energy[:, None], energy[:, :-1]), axis=1)
+        self._last_energy = energy[:, -1].copy()
+        padded = np.concatenate((self._tail, samples))
+        self._tail = padded[-self.history:]
+        reference = np.maximum(energy, previous)
+        own = vad.copy()
+        if not self.cfg.enabled:
+            return own
+        for k in (0, 1):
+            if self.noise[k] is not None:
+                own[k] &= energy[k] > self.noise[k] * self.gate
+            if self.coupling_db[k] is not None:
+                leak = reference[1 - k] * 10 ** (self.coupling_db[k] / 10)
+                own[k] &= energy[k] > leak * self.margin
+            else:
+                frames = np.flatnonzero(own[k] & vad[1 - k])
+                if len(frames):
+                    rho, lag = self._correlate(padded, frames)
+                    bleed = (rho >= self.cfg.learn_min_correlation) & ((lag > 0) if k == 1 else (lag < 0))
+                    own[k, frames[bleed]] = False
+                    self._observe(energy, frames, rho, lag)
+        return own
+
+    def adapt(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
+        """Update noise floors and couplings from one finished hop.
+
+        ``samples`` (F*L, 2) float32 of the hop, ``history`` (max_lag, 2) the samples just
+        before it, ``energy`` and ``vad`` (2, F) its frame figures.
+        """
+        for k in (0, 1):
+            low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
+            self._levels[k].append(max(float(low), MIN_ENERGY))
+            self.noise[k] = min(self._levels[k])
+        frames = self._candidates(energy, vad)
+        if len(frames):
+            self._learn(samples, history, energy, frames)
+
+    def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
+        """The loudest speech frames of each channel in the hop (likely single talk)."""
+        picks = []
+        for k in (0, 1):
+            idx = np.flatnonzero(vad[k])
+            picks.append(idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]])
+        return np.unique(np.concatenate(picks))
+
+    def _correlate(self, padded: np.ndarray, frames: np.ndarray):
+        """Correlation strength and lag (samples; > 0: channel 2 hears it later) at ``frames``.
+
+        ``padded`` (HISTORY + F*L, 2) holds ``self.history`` samples before frame 0. Each
+        frame is judged on a Hann-windowed stretch of about three frames that ends
+        ``max_lag`` samples before the frame's end, so that every lag is covered by
+        samples already received (decisions never wait for, or depend on, later
+        blocks). The lag comes from GCC-PHAT (whitened cross-spectrum), which keeps
+        the true delay's peak sharp where voiced speech would give pitch-period
+        ghosts; the strength is the normalised plain correlation at that lag.
+        """
+        D, W, n = self.max_lag, self._window, self._fft
+        ends = self.history + (frames + 1) * self.frame_samples - D      # exclusive end of channel-1 stretch
+        idx = ends[:, None] - W + np.arange(W)[None, :]
+        a = padded[idx, 0] * self._hann
+        wide = ends[:, None] - W - D + np.arange(W + 2 * D)[None, :]
+        b = padded[wide, 1]
+        cross = np.conj(np.fft.rfft(a, n)) * np.fft.rfft(b, n)
+        phat = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[:, :2 * D + 1]
+        peak = np.argmax(phat, axis=1)
+        rows = np.arange(len(frames))
+        plain = np.fft.irfft(cross, n)[rows, peak]
+        matched = b[rows[:, None], peak[:, None] + np.arange(W)[None, :]] * self._hann
+        rho = plain / (np.sqrt((a * a).sum(axis=1) * (matched * matched).sum(axis=1)) + 1e-9)
+        return rho, peak - D
+
+    def _observe(self, energy: np.ndarray, frames: np.ndarray, rho: np.ndarray, lag: np.ndarray) -> None:
+        """Keep the leak level of each strongly correlated frame as a coupling observation.
+
+        Observations take effect only at the next hop boundary (``_learn``).
+        """
+        for t, r, l in zip(frames.tolist(), rho.tolist(), lag.tolist()):
+            if r < self.cfg.learn_min_correlation or l == 0:
+                continue
+            receiver = 1 if l > 0 else 0
+            ratio_db = 10 * np.log10(max(energy[receiver, t], 1e-9) / max(energy[1 - receiver, t], 1e-9))
+            partner = self.coupling_db[1 - receiver]
+            if ratio_db <= MAX_COUPLING_DB and (partner is None or ratio_db + partner <= MAX_COUPLING_SUM_DB):
+                self._observations[receiver].append(ratio_db)
+
+    def _learn(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, frames: np.ndarray) -> None:
+        """Record coupling observations from frames whose channels are strongly lag-correlated."""
+        rho, lag = self._correlate(np.concatenate((history, samples)), frames)
+        self._observe(energy, frames, rho, lag)
+        for k in (0, 1):
+            if len(self._observations[k]) >= MIN_OBSERVATIONS:
+                self.coupling_db[k] = float(np.median(self._observations[k]))

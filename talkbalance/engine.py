@@ -1,0 +1,163 @@
+"""The streaming analysis core: blocks of two-channel audio in, talk spurts and figures out.
+
+Pure: numpy, soxr and webrtcvad only; no files, devices or plots. Live capture,
+file analysis, replay and benchmarks all drive this one class. Feeding the same
+audio in any block sizes gives identical final results.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from talkbalance.config import Config
+from talkbalance.crosstalk import CrosstalkGate
+from talkbalance.events import FrameRules, derive, to_frames
+from talkbalance.figures import summarize
+from talkbalance.model import Conversation, Quality, SessionResult, Spurt
+from talkbalance.resample import StreamResampler
+from talkbalance.spurts import SpurtTracker
+from talkbalance.vad import FrameVad
+
+CHANNELS = 2
+CLIP_LEVEL = 32767 / 32768          # a float sample at or above this is counted as clipped
+SILENT_CHANNEL_DBFS = -60.0         # a channel never louder than this is reported silent
+
+
+class Engine:
+    """Analyse a two-person session block by block.
+
+    ``feed`` takes (n, 2) int16 or float blocks at ``sample_rate_hz``, of any size,
+    and returns the talk spurts that became final; ``finish`` returns the result.
+    """
+
+    def __init__(self, cfg: Config, sample_rate_hz: int):
+        self.cfg = cfg
+        self.sample_rate_hz = sample_rate_hz
+        self.rate_hz = cfg.vad.rate_hz
+        self.frame_samples = self.rate_hz * cfg.vad.frame_ms // 1000
+        self.frame_s = cfg.vad.frame_ms / 1000
+        self.hop_frames = max(1, to_frames(cfg.crosstalk.adapt_every_s, self.frame_s))
+        self.rules = FrameRules.from_config(cfg, self.frame_s)
+        self._resampler = (StreamResampler(sample_rate_hz, self.rate_hz, CHANNELS)
+                           if sample_rate_hz != self.rate_hz else None)
+        self._vads = [FrameVad(cfg.vad.aggressiveness, self.rate_hz, self.frame_samples) for _ in range(CHANNELS)]
+        self._gate = CrosstalkGate(cfg.crosstalk, self.rate_hz, self.frame_samples, self.hop_frames)
+        pause, spurt = (to_frames(cfg.talkspurts.min_pause_s, self.frame_s),
+                        to_frames(cfg.talkspurts.min_spurt_s, self.frame_s))
+        self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]
+        self._pending = np.zeros((0, CHANNELS), dtype=np.int16)
+        self._history = np.zeros((self._gate.history, CHANNELS), dtype=np.float32)
+        self._hop: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._hop_filled = 0
+        self.frames_done = 0
+        self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
+        self._samples_in = 0
+        self._clipped = np.zeros(CHANNELS, dtype=np.int64)
+        self._peak_energy = np.zeros(CHANNELS)
+        self.quality = Quality()
+
+    # -- input -------------------------------------------------------------------------
+    def feed(self, block: np.ndarray) -> list[Spurt]:
+        """Analyse the next block (n, 2); return spurts that became final, in time order."""
+        block = np.asarray(block)
+        if block.ndim != 2 or block.shape[1] != CHANNELS:
+            raise ValueError(f"expected blocks of shape (n, {CHANNELS}), got {block.shape}")
+        self._count_clipping(block)
+        if self._resampler is not None:
+            block = self._resampler.push(_to_float(block))
+        return self._analyse(_to_int16(block))
+
+    def finish(self) -> SessionResult:
+        """Flush the stream and return every figure of the session."""
+        if self._resampler is not None:
+            self._analyse(_to_int16(self._resampler.flush()))
+        for tracker in self._trackers:
+            for s in tracker.finish():
+                self.spurts[s.speaker].append(s)
+        conv = self.conversation()
+        names, roles = list(self.cfg.speakers.names), list(self.cfg.speakers.roles)
+        summary = summarize(conv, names, roles, self.frames_done, self.frame_s, self.cfg)
+        self._finish_quality(names)
+        return SessionResult(names, roles, self.frame_s, self.frames_done, conv, summary, self.quality)
+
+    def conversation(self) -> Conversation:
+        """Events, turns and floor changes of the final spurts so far."""
+        return derive(self.spurts, self.rules)
+
+    def open_spurts(self) -> list[Spurt | None]:
+        """Each channel's provisional spurt still growing (for live display)."""
+        return [t.open_spurt for t in self._trackers]
+
+    # -- analysis ------------------------------------------------------------------------
+    def _analyse(self, samples: np.ndarray) -> list[Spurt]:
+        """Analyse whole frames, one hop segment at a time; keep the remainder pending."""
+        data = np.concatenate((self._pending, samples)) if len(self._pending) else samples
+        L = self.frame_samples
+        n_frames = len(data) // L
+        self._pending = data[n_frames * L:]
+        new: list[Spurt] = []
+        done = 0
+        while done < n_frames:
+            take = min(n_frames - done, self.hop_frames - self._hop_filled)
+            new += self._frames(data[done * L:(done + take) * L])
+            done += take
+        new.sort(key=lambda s: (s.start, s.speaker))
+        return new
+
+    def _frames(self, seg: np.ndarray) -> list[Spurt]:
+        """Decide F whole frames (F*L, 2) inside one hop; adapt when the hop is full."""
+        L = self.frame_samples
+        F = len(seg) // L
+        as_float = seg.astype(np.float32)
+        frames = as_float.reshape(F, L, CHANNELS)
+        energy = np.einsum('flc,flc->cf', frames, frames, dtype=np.float64) / L
+        vad = np.stack([self._vads[k].decide(seg[:, k]) for k in range(CHANNELS)])
+        own = self._gate.decide(as_float, energy, vad)
+        np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
+        self._hop.append((as_float, energy, vad))
+        self._hop_filled += F
+        self.frames_done += F
+        if self._hop_filled == self.hop_frames:
+            samples = np.concatenate([h[0] for h in self._hop])
+            self._gate.adapt(samples, self._history, np.concatenate([h[1] for h in self._hop], axis=1),
+                             np.concatenate([h[2] for h in self._hop], axis=1))
+            self._history = np.concatenate((self._history, samples))[-self._gate.history:]
+            self._hop, self._hop_filled = [], 0
+        new = []
+        for k, tracker in enumerate(self._trackers):
+            for s in tracker.push(own[k]):
+                self.spurts[k].append(s)
+                new.append(s)
+        return new
+
+    # -- quality -------------------------------------------------------------------------
+    def _count_clipping(self, block: np.ndarray) -> None:
+        self._samples_in += len(block)
+        if block.dtype == np.int16:
+            self._clipped += ((block >= 32767) | (block <= -32768)).sum(axis=0)
+        else:
+            self._clipped += (np.abs(block) >= CLIP_LEVEL).sum(axis=0)
+
+    def _finish_quality(self, names: list[str]) -> None:
+        q = self.quality
+        q.clipped_share = [round(float(c) / max(self._samples_in, 1), 6) for c in self._clipped]
+        for k, name in enumerate(names):
+            peak_dbfs = 10 * np.log10(max(self._peak_energy[k], 1e-12) / 32768 ** 2)
+            if peak_dbfs < SILENT_CHANNEL_DBFS:
+                q.silent_channels.append(name)
+                q.warnings.append(f"channel {k + 1} ({name}) is silent (never above {SILENT_CHANNEL_DBFS:g} dBFS): "
+                                  "is the mic unplugged or muted?")
+            if q.clipped_share[k] > 0.001:
+                q.warnings.append(f"channel {k + 1} ({name}) clips in {q.clipped_share[k]:.2%} of samples: "
+                                  "lower the input gain.")
+
+
+def _to_float(block: np.ndarray) -> np.ndarray:
+    if block.dtype == np.int16:
+        return block.astype(np.float32) / 32768.0
+    return block.astype(np.float32, copy=False)
+
+
+def _to_int16(block: np.ndarray) -> np.ndarray:
+    if block.dtype == np.int16:
+        return block
+    return np.clip(np.rint(block * 32768.0), -32768, 32767).astype(np.int16)

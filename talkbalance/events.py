@@ -1,0 +1,140 @@
+"""Events, turns and floor changes from two speakers' talk spurts (METRICS.md §2-4).
+
+Pure functions of the spurt lists, in integer frames; thresholds arrive already
+converted to frames (``FrameRules``).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from talkbalance.config import Config
+from talkbalance.intervals import as_intervals, complement, union
+from talkbalance.model import Conversation, Event, FloorChange, Spurt, Turn
+
+
+@dataclass(frozen=True)
+class FrameRules:
+    """The overlap thresholds of METRICS.md §4, in frames."""
+
+    simultaneous_start: int
+    backchannel_max: int
+    min_interruption_overlap: int
+
+    @classmethod
+    def from_config(cls, cfg: Config, frame_s: float) -> "FrameRules":
+        o = cfg.overlaps
+        return cls(to_frames(o.simultaneous_start_s, frame_s), to_frames(o.backchannel_max_s, frame_s),
+                   to_frames(o.min_interruption_overlap_s, frame_s))
+
+
+def to_frames(seconds: float, frame_s: float) -> int:
+    """A duration in whole frames (rounded: 0.2 s at 10 ms is exactly 20 frames)."""
+    return int(round(seconds / frame_s))
+
+
+def derive(spurts: list[list[Spurt]], rules: FrameRules) -> Conversation:
+    """Classify overlaps and silences, and find turns and floor changes."""
+    events = overlap_events(spurts, rules) + silence_events(spurts)
+    events.sort(key=lambda e: (e.start, e.end, e.speaker))
+    turns, changes = floor_turns(spurts)
+    return Conversation(spurts=spurts, events=events, turns=turns, floor_changes=changes)
+
+
+def _containing(spurts: list[Spurt], starts: list[int], t: int, inclusive_start: bool) -> Spurt | None:
+    """The spurt of ``spurts`` that is running at frame ``t`` (started before, or at, ``t``)."""
+    i = (bisect.bisect_right if inclusive_start else bisect.bisect_left)(starts, t) - 1
+    return spurts[i] if i >= 0 and spurts[i].end > t else None
+
+
+def classify_overlap(x: Spurt, y: Spurt, rules: FrameRules) -> Event:
+    """Classify the overlap that begins when ``y`` starts inside ``x`` (METRICS.md §4)."""
+    if y.start - x.start <= rules.simultaneous_start:
+        return Event("simultaneous_start", y.start, min(x.end, y.end), y.speaker, x.speaker)
+    if y.end <= x.end:
+        if y.length <= rules.backchannel_max:
+            return Event("backchannel", y.start, y.end, y.speaker, x.speaker)
+        return Event("interruption", y.start, y.end, y.speaker, x.speaker, "unsuccessful")
+    if x.end - y.start >= rules.min_interruption_overlap:
+        return Event("interruption", y.start, x.end, y.speaker, x.speaker, "successful")
+    return Event("transition_overlap", y.start, x.end, y.speaker, x.speaker)
+
+
+def overlap_events(spurts: list[list[Spurt]], rules: FrameRules) -> list[Event]:
+    """One event for every spurt that starts while the partner is inside a spurt.
+
+    When both start on the same frame the event is counted once, with the
+    later channel as the actor.
+    """
+    events = []
+    for j, ys in enumerate(spurts):
+        for i, xs in enumerate(spurts):
+            if i == j:
+                continue
+            starts = [s.start for s in xs]
+            for y in ys:
+                x = _containing(xs, starts, y.start, inclusive_start=j > i)
+                if x is not None:
+                    events.append(classify_overlap(x, y, rules))
+    return events
+
+
+def silence_events(spurts: list[list[Spurt]]) -> list[Event]:
+    """Pauses (same speaker both sides) and gaps (speaker changes) in the silences between speech."""
+    everyone = as_intervals([])
+    for sp in spurts:
+        everyone = union(everyone, as_intervals([(s.start, s.end) for s in sp]))
+    if len(everyone) < 2:
+        return []
+    ended_at, started_at = {}, {}
+    for sp in spurts:
+        for s in sp:
+            ended_at.setdefault(s.end, set()).add(s.speaker)
+            started_at.setdefault(s.start, set()).add(s.speaker)
+    events = []
+    for lo, hi in complement(everyone, int(everyone[0, 0]), int(everyone[-1, 1])).tolist():
+        before, after = ended_at[lo], started_at[hi]
+        same = before & after
+        if same:
+            events.append(Event("pause", lo, hi, min(same)))
+        else:
+            events.append(Event("gap", lo, hi, min(after), min(before)))
+    return events
+
+
+def floor_turns(spurts: list[list[Spurt]]) -> tuple[list[Turn], list[FloorChange]]:
+    """Sweep the session: a speaker takes the floor on becoming the only one speaking.
+
+    A turn runs from the start of the spurt that took the floor to the end of
+    the holder's last spurt before the partner took it.
+    """
+    points = sorted({t for sp in spurts for s in sp for t in (s.start, s.end)})
+    n = len(spurts)
+    current: list[Spurt | None] = [None] * n
+    last_end = [None] * n
+    holder, turn_start = None, None
+    turns, changes = [], []
+    starts_at: dict[int, list[Spurt]] = {}
+    ends_at: dict[int, list[Spurt]] = {}
+    for sp in spurts:
+        for s in sp:
+            starts_at.setdefault(s.start, []).append(s)
+            ends_at.setdefault(s.end, []).append(s)
+    for t in points:
+        for s in ends_at.get(t, ()):
+            current[s.speaker] = None
+            last_end[s.speaker] = s.end
+        for s in starts_at.get(t, ()):
+            current[s.speaker] = s
+        active = [k for k in range(n) if current[k] is not None]
+        if len(active) != 1 or active[0] == holder:
+            continue
+        taker = active[0]
+        taking = current[taker]
+        if holder is not None:
+            turns.append(Turn(holder, turn_start, last_end[holder]))
+            changes.append(FloorChange(taker, holder, taking.start, taking.start - last_end[holder]))
+        holder, turn_start = taker, taking.start
+    if holder is not None:
+        turns.append(Turn(holder, turn_start, max(s.end for s in spurts[holder])))
+    return turns, changes

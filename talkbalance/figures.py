@@ -1,0 +1,147 @@
+"""Per-speaker and session figures and the coaching block (METRICS.md §2, §3, §5, §6).
+
+Turns a ``Conversation`` (integer frames) into the JSON-ready ``speakers``,
+``session`` and ``coaching`` parts of ``summary.json`` (seconds).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from talkbalance.config import Config
+from talkbalance.intervals import as_intervals, intersection, total, union
+from talkbalance.model import Conversation
+
+
+def _s(frames: float, frame_s: float) -> float:
+    return round(float(frames) * frame_s, 3)
+
+
+def distribution(values_s: list[float], *quantiles: int) -> dict:
+    """``count`` plus the named percentiles (``median`` is p50); ``None`` when empty."""
+    out = {"count": len(values_s)}
+    for q in quantiles:
+        key = "median_s" if q == 50 else ("max_s" if q == 100 else f"p{q}_s")
+        out[key] = round(float(np.percentile(values_s, q)), 3) if values_s else None
+    return out
+
+
+def _timeline(spurts) -> np.ndarray:
+    return as_intervals([(s.start, s.end) for s in spurts])
+
+
+def summarize(conv: Conversation, names: list[str], roles: list[str], duration_frames: int,
+              frame_s: float, cfg: Config) -> dict:
+    """The ``speakers``, ``session`` and ``coaching`` blocks of ``summary.json``."""
+    n = len(names)
+    talk = [total(_timeline(sp)) for sp in conv.spurts]
+    all_talk = sum(talk)
+    events = conv.events
+    speakers = []
+    for k in range(n):
+        made = [e for e in events if e.speaker == k]
+        interruptions = [e for e in made if e.kind == "interruption"]
+        speakers.append({
+            "name": names[k],
+            "channel": k + 1,
+            "role": roles[k],
+            "talk_time_s": _s(talk[k], frame_s),
+            "talk_share": round(talk[k] / all_talk, 4) if all_talk else None,
+            "turns": sum(t.speaker == k for t in conv.turns),
+            "longest_monologue_s": _s(max((t.end - t.start for t in conv.turns if t.speaker == k), default=0), frame_s),
+            "interruptions_made": {o: sum(e.outcome == o for e in interruptions)
+                                   for o in ("successful", "unsuccessful")},
+            "interrupted_by_other": sum(e.kind == "interruption" and e.other == k for e in events),
+            "backchannels": sum(e.kind == "backchannel" for e in made),
+            "simultaneous_starts": sum(e.kind == "simultaneous_start" for e in made),
+            "transition_overlaps": sum(e.kind == "transition_overlap" for e in made),
+            "pauses": distribution([(e.end - e.start) * frame_s for e in made if e.kind == "pause"], 50, 90, 100),
+            "response_latency": distribution([(e.end - e.start) * frame_s for e in made if e.kind == "gap"], 50, 90),
+            "fto": distribution([c.offset * frame_s for c in conv.floor_changes if c.speaker == k], 50, 10, 90),
+        })
+    timelines = [_timeline(sp) for sp in conv.spurts]
+    speech = timelines[0]
+    for tl in timelines[1:]:
+        speech = union(speech, tl)
+    overlap = intersection(timelines[0], timelines[1]) if n == 2 else as_intervals([])
+    speech_f, overlap_f = total(speech), total(overlap)
+    minutes = duration_frames * frame_s / 60.0
+    session = {
+        "duration_s": _s(duration_frames, frame_s),
+        "speech_s": _s(speech_f, frame_s),
+        "silence_s": _s(duration_frames - speech_f, frame_s),
+        "overlap_s": _s(overlap_f, frame_s),
+        "overlap_share_of_speech": round(overlap_f / speech_f, 4) if speech_f else None,
+        "floor_changes": len(conv.floor_changes),
+        "switches_per_min": round(len(conv.floor_changes) / minutes, 3) if minutes > 0 else None,
+        "interruptions": sum(e.kind == "interruption" for e in events),
+        "backchannels": sum(e.kind == "backchannel" for e in events),
+        "simultaneous_starts": sum(e.kind == "simultaneous_start" for e in events),
+        "transition_overlaps": sum(e.kind == "transition_overlap" for e in events),
+        "fto": distribution([c.offset * frame_s for c in conv.floor_changes], 50, 10, 90),
+    }
+    return {"speakers": speakers, "session": session,
+            "coaching": coaching(conv, roles, speakers, frame_s, cfg)}
+
+
+def coaching(conv: Conversation, roles: list[str], speakers: list[dict], frame_s: float, cfg: Config) -> list[dict]:
+    """The active-listening feedback items; empty unless one trainee and one client are set."""
+    if sorted(roles) != ["client", "trainee"]:
+        return []
+    c = cfg.coaching
+    me, client = roles.index("trainee"), roles.index("client")
+    share = speakers[me]["talk_share"] or 0.0
+    items = [{
+        "item": "let the client talk",
+        "value": share,
+        "target": {"min": c.talk_share_min, "max": c.talk_share_max},
+        "met": c.talk_share_min <= share <= c.talk_share_max,
+        "message": (f"You spoke {share:.0%} of the talk time; aim for {c.talk_share_min:.0%}-{c.talk_share_max:.0%} "
+                    "so the client has the space."),
+    }]
+    mine = [e for e in conv.events if e.kind == "interruption" and e.speaker == me and e.other == client]
+    items.append({
+        "item": "avoid interruptions",
+        "value": len(mine),
+        "target": {"max": c.max_trainee_interruptions},
+        "met": len(mine) <= c.max_trainee_interruptions,
+        "times": [{"start_s": _s(e.start, frame_s), "outcome": e.outcome} for e in mine],
+        "message": (f"You interrupted the client {len(mine)} time(s)"
+                    + (" at " + ", ".join(f"{e.start * frame_s:.1f} s" for e in mine) if mine else "")
+                    + "; let them finish before you come in."),
+    })
+    responses = [f for f in conv.floor_changes if f.speaker == me and f.previous == client]
+    quick_f = c.quick_response_s / frame_s
+    quick = [f for f in responses if f.offset < quick_f]
+    quick_share = round(len(quick) / len(responses), 4) if responses else 0.0
+    items.append({
+        "item": "leave space before answering",
+        "value": quick_share,
+        "target": {"max_share": c.max_quick_response_share, "quick_response_s": c.quick_response_s},
+        "met": quick_share <= c.max_quick_response_share,
+        "median_response_s": speakers[me]["fto"]["median_s"],
+        "times": [{"start_s": _s(f.at, frame_s), "offset_s": _s(f.offset, frame_s)} for f in quick],
+        "message": (f"{len(quick)} of your {len(responses)} responses came less than {c.quick_response_s:g} s "
+                    "after the client stopped, or overlapped their end; leave a moment of space."),
+    })
+    long_turns = [t for t in conv.turns if t.speaker == me and (t.end - t.start) * frame_s > c.monologue_alert_s]
+    items.append({
+        "item": "don't monologue",
+        "value": len(long_turns),
+        "target": {"max": 0, "monologue_alert_s": c.monologue_alert_s},
+        "met": not long_turns,
+        "times": [{"start_s": _s(t.start, frame_s), "length_s": _s(t.end - t.start, frame_s)} for t in long_turns],
+        "message": (f"{len(long_turns)} of your turns ran longer than {c.monologue_alert_s:g} s; "
+                    "keep turns short and hand the floor back."),
+    })
+    client_min = speakers[client]["talk_time_s"] / 60.0
+    bc = speakers[me]["backchannels"]
+    rate = round(bc / client_min, 3) if client_min > 0 else 0.0
+    items.append({
+        "item": "show you are listening",
+        "value": rate,
+        "target": {"min": c.min_backchannels_per_client_min},
+        "met": rate >= c.min_backchannels_per_client_min,
+        "message": (f"{bc} backchannels ('mm-hm', 'right'): {rate:.1f} per minute of client speech; "
+                    f"aim for at least {c.min_backchannels_per_client_min:g}."),
+    })
+    return items

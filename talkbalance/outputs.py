@@ -1,0 +1,111 @@
+"""The session output files of OUTPUTS.md: summary.json, events.csv, activity.rttm, labels.txt.
+
+Frames become seconds here (3 decimals). File names and columns are a public
+interface: change them only with a ``SCHEMA_VERSION`` bump and a README note.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from talkbalance import __version__
+from talkbalance.config import Config
+from talkbalance.model import Event, SessionResult, Spurt
+
+SCHEMA_VERSION = 1
+EVENTS_HEADER = ["kind", "start_s", "end_s", "speaker", "other", "outcome", "duration_s"]
+
+
+def _t(frames: int, frame_s: float) -> str:
+    return f"{frames * frame_s:.3f}"
+
+
+def build_summary(result: SessionResult, source: dict, cfg: Config) -> dict:
+    """The full ``summary.json`` document."""
+    q = result.quality
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "source": source,
+        "config": cfg.as_dict(),
+        **result.summary,
+        "quality": {
+            "dropped_blocks": q.dropped_blocks,
+            "dropped_block_times_s": q.dropped_block_times_s,
+            "clipped_share": dict(zip(result.names, q.clipped_share)),
+            "silent_channels": q.silent_channels,
+            "warnings": q.warnings,
+        },
+    }
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader never sees a half-written file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+
+
+def event_row(event: Event, names: list[str], frame_s: float) -> list[str]:
+    """One ``events.csv`` row."""
+    return [event.kind, _t(event.start, frame_s), _t(event.end, frame_s), names[event.speaker],
+            names[event.other] if event.other is not None else "", event.outcome,
+            _t(event.end - event.start, frame_s)]
+
+
+def events_csv(events: list[Event], names: list[str], frame_s: float) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(EVENTS_HEADER)
+    for e in sorted(events, key=lambda e: (e.start, e.end, e.speaker)):
+        writer.writerow(event_row(e, names, frame_s))
+    return buf.getvalue()
+
+
+def rttm(spurts: list[list[Spurt]], names: list[str], frame_s: float, file_id: str) -> str:
+    """NIST RTTM, one SPEAKER line per talk spurt, in time order."""
+    lines = [f"SPEAKER {file_id} 1 {_t(s.start, frame_s)} {_t(s.length, frame_s)} <NA> <NA> {names[s.speaker]} <NA> <NA>"
+             for s in sorted((s for sp in spurts for s in sp), key=lambda s: (s.start, s.speaker))]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def event_label(event: Event, names: list[str]) -> str:
+    """Short Audacity label text for an event."""
+    who = names[event.speaker]
+    if event.kind == "interruption":
+        return f"interruption {who}→{names[event.other]} ({event.outcome})"
+    if event.kind in ("backchannel", "simultaneous_start", "transition_overlap"):
+        return f"{event.kind.replace('_', ' ')} {who}→{names[event.other]}"
+    if event.kind == "gap":
+        return f"gap {names[event.other]}→{who}"
+    return f"pause {who}"
+
+
+def labels(result: SessionResult) -> str:
+    """Audacity label track: talk spurts and events, ``start\\tend\\ttext``, in time order."""
+    fs, names = result.frame_s, result.names
+    rows = [(s.start, s.end, names[s.speaker]) for sp in result.conversation.spurts for s in sp]
+    rows += [(e.start, e.end, event_label(e, names)) for e in result.conversation.events]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return "".join(f"{_t(a, fs)}\t{_t(b, fs)}\t{text}\n" for a, b, text in rows)
+
+
+def write_outputs(out_dir: Path, result: SessionResult, source: dict, cfg: Config, file_id: str) -> dict:
+    """Write summary.json, events.csv, activity.rttm and labels.txt; return the summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = build_summary(result, source, cfg)
+    write_summary(out_dir / "summary.json", summary)
+    write_atomic(out_dir / "events.csv", events_csv(result.conversation.events, result.names, result.frame_s))
+    write_atomic(out_dir / "activity.rttm", rttm(result.conversation.spurts, result.names, result.frame_s, file_id))
+    write_atomic(out_dir / "labels.txt", labels(result))
+    return summary

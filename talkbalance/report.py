@@ -1,0 +1,349 @@
+"""The session picture ``report.png`` (OUTPUTS.md).
+
+One 1600x1000 px image: on top a timeline of every speaker's talk spurts with
+overlaps, interruptions, backchannels and the other overlap events marked;
+below it the talk share, the pause and gap durations, and the floor-transfer
+offsets. Rendered on an Agg canvas directly (no pyplot, no global backend), so
+it works without a display and leaves other matplotlib users alone.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+from talkbalance.intervals import as_intervals, intersection, union
+from talkbalance.model import SessionResult
+
+SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
+SIZE_IN = (16, 10)
+DPI = 100
+MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
+MAX_INTERRUPTION_LABELS = 40           # beyond this the "A→B" labels would only be clutter
+BAR_HEIGHT = 0.5                       # of a timeline lane (lanes are 1 apart)
+MARK_OFFSET = BAR_HEIGHT / 2 + 0.1     # event markers sit this far above/below the lane centre
+
+INK = "#1a202c"
+MUTED = "#718096"
+OVERLAP_COLOUR = "#e53e3e"
+TARGET_COLOUR = "#276749"
+
+# kind -> (legend label, marker, colour, size, filled); drawn below the actor's bar
+SMALL_MARKS = {
+    "backchannel": ("backchannel", "|", "#2f855a", 9, True),
+    "simultaneous_start": ("simultaneous start", "D", "#6b46c1", 4, True),
+    "transition_overlap": ("transition overlap", "o", "#319795", 5, False),
+}
+
+
+def write_report(path: str | Path, result: SessionResult) -> None:
+    """Render report.png: timeline, talk share and pause/gap/FTO distributions."""
+    fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(rect=(0, 0, 1, 0.91), h_pad=0.08, hspace=0.06)
+    grid = fig.add_gridspec(2, 3, height_ratios=(1.15, 1), width_ratios=(1, 1.1, 1.1))
+    labels = [_label(name, role) for name, role in zip(result.names, result.roles)]
+
+    _draw_header(fig, result, labels)
+    _draw_timeline(fig.add_subplot(grid[0, :]), result, labels)
+    _draw_talk_share(fig.add_subplot(grid[1, 0]), result, labels)
+    _draw_silences(fig.add_subplot(grid[1, 1]), result)
+    _draw_fto(fig.add_subplot(grid[1, 2]), result)
+    fig.savefig(Path(path), dpi=DPI, format="png")
+
+
+# --- header -------------------------------------------------------------------------------
+
+
+def _draw_header(fig: Figure, result: SessionResult, labels: list[str]) -> None:
+    """Title with the session length, and one line of key counts under it."""
+    duration_s = result.seconds(result.duration_frames)
+    fig.text(0.01, 0.975, f"Session {_clock(duration_s)}  ({duration_s:.1f} s)  —  " + "  ·  ".join(labels),
+             fontsize=17, weight="bold", color=INK, va="center")
+    fig.text(0.01, 0.938, _key_counts(result), fontsize=11.5, color=INK, va="center")
+
+
+def _key_counts(result: SessionResult) -> str:
+    """Interruptions each way, backchannels and median response latency, as one line."""
+    names, events = result.names, result.conversation.events
+    ways = []
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            if i != j:
+                made = [e for e in events if e.kind == "interruption" and e.speaker == i and e.other == j]
+                won = sum(e.outcome == "successful" for e in made)
+                ways.append(f"{a}→{b} {len(made)} ({won} successful)")
+    backchannels = ", ".join(f"{a} {sum(e.kind == 'backchannel' and e.speaker == k for e in events)}"
+                             for k, a in enumerate(names))
+    latency = ", ".join(f"{a} {_fmt_s(_stats(result, k).get('response_latency', {}).get('median_s'))}"
+                        for k, a in enumerate(names))
+    return (f"Interruptions: {'; '.join(ways)}     Backchannels: {backchannels}     "
+            f"Median response latency: {latency}")
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
+    """One lane per speaker with spurts, shaded overlaps and event markers."""
+    n, fs = len(result.names), result.frame_s
+    lane = [n - 1 - k for k in range(n)]          # first speaker on top
+    for k, spurts in enumerate(result.conversation.spurts):
+        if spurts:
+            ax.broken_barh([(s.start * fs, s.length * fs) for s in spurts],
+                           (lane[k] - BAR_HEIGHT / 2, BAR_HEIGHT), facecolors=_colour(k), linewidth=0)
+    overlap = _overlaps(result)
+    if len(overlap):
+        ax.broken_barh([(lo * fs, (hi - lo) * fs) for lo, hi in overlap.tolist()], (-0.5, n),
+                       facecolors=OVERLAP_COLOUR, alpha=0.25, linewidth=0, zorder=3)
+    _draw_interruptions(ax, result, lane)
+    _draw_small_marks(ax, result, lane)
+
+    ax.set_yticks(lane, labels, fontsize=12)
+    ax.set_ylim(-0.7, n - 0.25)
+    ax.tick_params(axis="y", length=0)
+    _time_axis(ax, _extent_s(result))
+    ax.grid(axis="x", color="#e2e8f0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Timeline", loc="left", fontsize=13, weight="bold", color=INK)
+    ax.legend(handles=_timeline_legend(), loc="lower right", bbox_to_anchor=(1, 1), ncol=6,
+              frameon=False, fontsize=10, handletextpad=0.4, columnspacing=1.4, borderaxespad=0.2)
+    if not any(result.conversation.spurts):
+        _note(ax, "no speech detected")
+
+
+def _overlaps(result: SessionResult) -> np.ndarray:
+    """Frames where at least two speakers talk at once."""
+    timelines = [as_intervals([(s.start, s.end) for s in sp]) for sp in result.conversation.spurts]
+    both = as_intervals([])
+    for i in range(len(timelines)):
+        for j in range(i + 1, len(timelines)):
+            both = union(both, intersection(timelines[i], timelines[j]))
+    return both
+
+
+def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int]) -> None:
+    """A downward triangle above the interrupter's bar at the onset; filled when successful."""
+    fs, names = result.frame_s, result.names
+    interruptions = [e for e in result.conversation.events if e.kind == "interruption"]
+    for outcome, face in (("successful", INK), ("unsuccessful", "white")):
+        chosen = [e for e in interruptions if e.outcome == outcome]
+        if chosen:
+            ax.plot([e.start * fs for e in chosen], [lane[e.speaker] + MARK_OFFSET for e in chosen],
+                    linestyle="none", marker="v", markersize=9, markerfacecolor=face,
+                    markeredgecolor=INK, markeredgewidth=1.2, zorder=5)
+    if len(interruptions) <= MAX_INTERRUPTION_LABELS:
+        for e in interruptions:
+            ax.annotate(f"{names[e.speaker]}→{names[e.other]}", (e.start * fs, lane[e.speaker] + MARK_OFFSET),
+                        xytext=(0, 7), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=8.5, color=INK, zorder=5)
+
+
+def _draw_small_marks(ax: Axes, result: SessionResult, lane: list[int]) -> None:
+    """Backchannels, simultaneous starts and transition overlaps below the actor's bar."""
+    fs = result.frame_s
+    for kind, (_, marker, colour, size, filled) in SMALL_MARKS.items():
+        chosen = [e for e in result.conversation.events if e.kind == kind]
+        if chosen:
+            ax.plot([e.start * fs for e in chosen], [lane[e.speaker] - MARK_OFFSET for e in chosen],
+                    linestyle="none", marker=marker, markersize=size, color=colour,
+                    markerfacecolor=colour if filled else "white", markeredgewidth=1.3, zorder=5)
+
+
+def _timeline_legend() -> list:
+    """Proxy artists for the overlap shading and every event marker."""
+    handles = [Patch(facecolor=OVERLAP_COLOUR, alpha=0.25, label="both speaking"),
+               Line2D([], [], linestyle="none", marker="v", markersize=9, markerfacecolor=INK,
+                      markeredgecolor=INK, label="interruption, successful"),
+               Line2D([], [], linestyle="none", marker="v", markersize=9, markerfacecolor="white",
+                      markeredgecolor=INK, markeredgewidth=1.2, label="interruption, unsuccessful")]
+    for label, marker, colour, size, filled in SMALL_MARKS.values():
+        handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=size, color=colour,
+                              markerfacecolor=colour if filled else "white", markeredgewidth=1.3, label=label))
+    return handles
+
+
+def _time_axis(ax: Axes, end_s: float) -> None:
+    """x from 0 to the end of the session: seconds, or mm:ss ticks past five minutes."""
+    ax.set_xlim(0, end_s)
+    if end_s <= MINUTE_TICKS_AFTER_S:
+        ax.set_xlabel("time (s)")
+        return
+    step = next((s for s in (30, 60, 120, 300, 600, 900, 1800, 3600) if end_s / s <= 16), 7200)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{int(x) // 60}:{int(x) % 60:02d}"))
+    ax.set_xlabel("time (min:s)")
+
+
+def _extent_s(result: SessionResult) -> float:
+    """Seconds the timeline spans: the session, or the last spurt if that runs later; at least 1 s."""
+    last = max((sp[-1].end for sp in result.conversation.spurts if sp), default=0)
+    return max(result.seconds(max(result.duration_frames, last)), 1.0)
+
+
+# --- talk share ---------------------------------------------------------------------------
+
+
+def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None:
+    """A stacked 100 % bar (trainee first), the coaching target band, and per-speaker figures."""
+    ax.set_title("Talk share", loc="left", fontsize=13, weight="bold", color=INK)
+    shares = [_stats(result, k).get("talk_share") for k in range(len(result.names))]
+    if not any(shares):
+        _note(ax, "no speech: no talk share")
+        return
+    trainee = result.roles.index("trainee") if "trainee" in result.roles else None
+    order = sorted(range(len(shares)), key=lambda k: k != trainee)
+    left = 0.0
+    for k in order:
+        width = 100 * (shares[k] or 0.0)
+        ax.barh(0, width, left=left, height=0.6, color=_colour(k), edgecolor="white", linewidth=1.5)
+        if width >= 10:
+            ax.text(left + width / 2, 0, f"{result.names[k]}\n{width:.0f} %", ha="center", va="center",
+                    color="white", fontsize=12, weight="bold")
+        left += width
+    target = _share_target(result)
+    if trainee is not None and target:
+        lo, hi = 100 * target[0], 100 * target[1]
+        ax.add_patch(Rectangle((lo, -0.42), hi - lo, 0.84, facecolor="none", edgecolor=TARGET_COLOUR,
+                               hatch="//", linewidth=1.5, zorder=2.5))
+        ax.text((lo + hi) / 2, 0.47, f"target for {result.names[trainee]}: {lo:.0f}–{hi:.0f} %",
+                ha="center", va="bottom", fontsize=9.5, color=TARGET_COLOUR, weight="bold")
+    for row, k in enumerate(range(len(shares))):
+        ax.text(0, -0.75 - 0.33 * row, _share_line(result, k, labels[k]), ha="left", va="center",
+                fontsize=10.5, color=_colour(k))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6 - 0.33 * len(shares) - 0.2, 0.85)
+    ax.set_yticks([])
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("% of all talk time")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _share_target(result: SessionResult) -> tuple[float, float] | None:
+    """The trainee talk-share band of the ``let the client talk`` coaching item, if present."""
+    for item in result.summary.get("coaching") or []:
+        target = item.get("target") or {}
+        if item.get("item") == "let the client talk" and "min" in target and "max" in target:
+            return float(target["min"]), float(target["max"])
+    return None
+
+
+def _share_line(result: SessionResult, k: int, label: str) -> str:
+    """``A (trainee): talk 4:12 · 12 turns · longest 0:45``."""
+    s = _stats(result, k)
+    return (f"{label}: talk {_clock(s.get('talk_time_s') or 0.0)}  ·  {s.get('turns', 0)} turns"
+            f"  ·  longest {_clock(s.get('longest_monologue_s') or 0.0)}")
+
+
+# --- pauses and gaps ----------------------------------------------------------------------
+
+
+def _draw_silences(ax: Axes, result: SessionResult) -> None:
+    """Box plot with every value as a dot: pauses and gaps (response latency) per speaker."""
+    ax.set_title("Pauses and gaps (response latency)", loc="left", fontsize=13, weight="bold", color=INK)
+    fs, events = result.frame_s, result.conversation.events
+    rows = []
+    for kind, what in (("pause", "pauses"), ("gap", "gaps")):
+        for k, name in enumerate(result.names):
+            values = [(e.end - e.start) * fs for e in events if e.kind == kind and e.speaker == k]
+            median = f"median {np.median(values):.2f} s" if values else "none"
+            rows.append((f"{name} {what}\nn={len(values)}, {median}", values, _colour(k)))
+    if not any(values for _, values, _ in rows):
+        _note(ax, "no pauses or gaps")
+        return
+    rng = np.random.default_rng(0)
+    positions = list(range(len(rows), 0, -1))
+    for pos, (_, values, colour) in zip(positions, rows):
+        if not values:
+            continue
+        ax.boxplot([values], positions=[pos], orientation="horizontal", widths=0.55, showfliers=False,
+                   medianprops={"color": INK, "linewidth": 2}, boxprops={"color": colour},
+                   whiskerprops={"color": colour}, capprops={"color": colour})
+        ax.scatter(values, pos + rng.uniform(-0.18, 0.18, len(values)), s=12, color=colour,
+                   alpha=0.5, linewidths=0, zorder=3)
+    ax.set_yticks(positions, [label for label, _, _ in rows])
+    ax.set_ylim(0.4, len(rows) + 0.6)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("seconds")
+    ax.grid(axis="x", color="#e2e8f0")
+    ax.set_axisbelow(True)
+
+
+# --- floor-transfer offsets ---------------------------------------------------------------
+
+
+def _draw_fto(ax: Axes, result: SessionResult) -> None:
+    """Histogram of floor-transfer offsets per incoming speaker, with 0 and the medians marked."""
+    ax.set_title("Floor-transfer offsets", loc="left", fontsize=13, weight="bold", color=INK)
+    fs = result.frame_s
+    offsets = [[c.offset * fs for c in result.conversation.floor_changes if c.speaker == k]
+               for k in range(len(result.names))]
+    every = [v for values in offsets for v in values]
+    if not every:
+        _note(ax, "no floor changes")
+        return
+    bins = np.histogram_bin_edges(every + [0.0], bins=int(np.clip(2 * np.sqrt(len(every)), 10, 40)))
+    for k, values in enumerate(offsets):
+        if not values:
+            continue
+        median = float(np.median(values))
+        ax.hist(values, bins=bins, histtype="stepfilled", alpha=0.45, color=_colour(k),
+                edgecolor=_colour(k), linewidth=1.2,
+                label=f"to {result.names[k]}: median {median:+.2f} s (n={len(values)})")
+        ax.axvline(median, color=_colour(k), linestyle="--", linewidth=2)
+    ax.axvline(0, color=INK, linewidth=1.2)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.3)               # headroom for the legend
+    ax.legend(loc="upper left", fontsize=10, framealpha=0.9, edgecolor="none", title="incoming speaker",
+              title_fontsize=10, alignment="left")
+    ax.set_xlabel("seconds   (← overlap  |  gap →)")
+    ax.set_ylabel("floor changes")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="y", color="#e2e8f0")
+    ax.set_axisbelow(True)
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _stats(result: SessionResult, k: int) -> dict:
+    """Speaker ``k``'s entry of ``summary["speakers"]``, or ``{}`` when there is none."""
+    speakers = result.summary.get("speakers") or []
+    return speakers[k] if k < len(speakers) else {}
+
+
+def _label(name: str, role: str) -> str:
+    """``name (role)``; just the name when there is no role or the name already says it."""
+    return f"{name} ({role})" if role and role.lower() != name.lower() else name
+
+
+def _colour(k: int) -> str:
+    return SPEAKER_COLOURS[k % len(SPEAKER_COLOURS)]
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss``, or ``h:mm:ss`` from one hour on."""
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _fmt_s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def _note(ax: Axes, text: str) -> None:
+    """A grey centred remark in place of data."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=13,
+            color=MUTED, style="italic")
+    if not ax.has_data():
+        ax.set_xticks([])
+        ax.set_yticks([])

@@ -1,0 +1,47 @@
+"""Shared fixtures: paths to bundled and shared data, and small signal builders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_data(name: str) -> Path:
+    """A folder of ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: the shared speech data sits beside the checkout (../shared/data)")
+    return path
+
+
+def delayed(x: np.ndarray, samples: int) -> np.ndarray:
+    """``x`` delayed by ``samples`` (zeros shifted in)."""
+    return np.concatenate((np.zeros(samples, x.dtype), x[:len(x) - samples]))
+
+
+def headset_mix(own: list[np.ndarray], bleed_db: float, gains_db=(0.0, -10.0), delays=(19, 14),
+                noise_dbfs: float = -65.0, seed: int = 0) -> np.ndarray:
+    """Two headset mics from two clean voices: partner bleed at ``bleed_db``, mic gains, noise."""
+    g = 10 ** (bleed_db / 20)
+    rng = np.random.default_rng(seed)
+    mics = []
+    for k in (0, 1):
+        mic = own[k] + g * delayed(own[1 - k], delays[k])
+        mic = mic * 10 ** (gains_db[k] / 20) + rng.normal(0, 10 ** (noise_dbfs / 20), len(mic))
+        mics.append(mic)
+    return np.stack(mics, axis=1).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def demo_clean():
+    """The demo's clean voices (trainee, client), float32 at 16 kHz."""
+    a, sr = sf.read(DEMO / "clean_trainee.flac", dtype="float32")
+    b, _ = sf.read(DEMO / "clean_client.flac", dtype="float32")
+    n = min(len(a), len(b))
+    return [a[:n], b[:n]], sr
