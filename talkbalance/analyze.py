@@ -14,7 +14,7 @@ from talkbalance.outputs import write_outputs
 from talkbalance.report import write_report
 from talkbalance.sources import open_session
 
-BLOCK_S = 1.0
+BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 
 
 def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[int, int] | None = None,

@@ -16,6 +16,7 @@ how the audio was split into blocks.
 """
 from __future__ import annotations
 
+import statistics
 from collections import deque
 
 import numpy as np
@@ -27,6 +28,7 @@ COUPLING_MEMORY = 64         # coupling = median of this many recent observation
 MIN_OBSERVATIONS = 8         # before this many, no bleed prediction is made
 MAX_COUPLING_SUM_DB = -6.0   # both leaks together: bleed levels add up, mic gains cancel
 CORRELATION_FRAMES = 3       # frames of signal behind each correlation
+SETTLED_LEARN_EVERY_HOPS = 4 # once both couplings are known, keep learning at this slower pace
 CANDIDATES_PER_HOP = 6       # frames per hop examined for learning
 MAX_COUPLING_DB = 15.0       # a leak can exceed the partner's own level only by the mic gain difference
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
@@ -47,6 +49,7 @@ class CrosstalkGate:
         self._observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
         self.coupling_db = [None, None]   # partner's leak into channel k, dB (own/partner power)
         self._last_energy = np.zeros(2)
+        self._hops = 0
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
         self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a block
@@ -93,6 +96,9 @@ class CrosstalkGate:
             low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
             self._levels[k].append(max(float(low), MIN_ENERGY))
             self.noise[k] = min(self._levels[k])
+        self._hops += 1
+        if None not in self.coupling_db and self._hops % SETTLED_LEARN_EVERY_HOPS:
+            return
         frames = self._candidates(energy, vad)
         if len(frames):
             self._learn(samples, history, energy, frames)
@@ -151,4 +157,4 @@ class CrosstalkGate:
         self._observe(energy, frames, rho, lag)
         for k in (0, 1):
             if len(self._observations[k]) >= MIN_OBSERVATIONS:
-                self.coupling_db[k] = float(np.median(self._observations[k]))
+                self.coupling_db[k] = statistics.median(self._observations[k])

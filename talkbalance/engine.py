@@ -108,8 +108,8 @@ class Engine:
         L = self.frame_samples
         F = len(seg) // L
         as_float = seg.astype(np.float32)
-        frames = as_float.reshape(F, L, CHANNELS)
-        energy = np.einsum('flc,flc->cf', frames, frames, dtype=np.float64) / L
+        by_channel = np.ascontiguousarray(as_float.T).reshape(CHANNELS, F, L)
+        energy = np.einsum("cfl,cfl->cf", by_channel, by_channel).astype(np.float64) / L
         vad = np.stack([self._vads[k].decide(seg[:, k]) for k in range(CHANNELS)])
         own = self._gate.decide(as_float, energy, vad)
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
@@ -132,10 +132,9 @@ class Engine:
     # -- quality -------------------------------------------------------------------------
     def _count_clipping(self, block: np.ndarray) -> None:
         self._samples_in += len(block)
-        if block.dtype == np.int16:
-            self._clipped += ((block >= 32767) | (block <= -32768)).sum(axis=0)
-        else:
-            self._clipped += (np.abs(block) >= CLIP_LEVEL).sum(axis=0)
+        full_scale = (32767, -32768) if block.dtype == np.int16 else (CLIP_LEVEL, -CLIP_LEVEL)
+        if block.max(initial=0) >= full_scale[0] or block.min(initial=0) <= full_scale[1]:
+            self._clipped += ((block >= full_scale[0]) | (block <= full_scale[1])).sum(axis=0)
 
     def _finish_quality(self, names: list[str]) -> None:
         q = self.quality

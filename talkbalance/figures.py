@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from talkbalance.config import Config
+from talkbalance.events import to_frames
 from talkbalance.intervals import as_intervals, intersection, total, union
 from talkbalance.model import Conversation
 
@@ -80,21 +81,27 @@ def summarize(conv: Conversation, names: list[str], roles: list[str], duration_f
         "fto": distribution([c.offset * frame_s for c in conv.floor_changes], 50, 10, 90),
     }
     return {"speakers": speakers, "session": session,
-            "coaching": coaching(conv, roles, speakers, frame_s, cfg)}
+            "coaching": coaching(conv, roles, speakers, talk, frame_s, cfg)}
 
 
-def coaching(conv: Conversation, roles: list[str], speakers: list[dict], frame_s: float, cfg: Config) -> list[dict]:
-    """The active-listening feedback items; empty unless one trainee and one client are set."""
+def coaching(conv: Conversation, roles: list[str], speakers: list[dict], talk: list[int], frame_s: float,
+             cfg: Config) -> list[dict]:
+    """The active-listening feedback items; empty unless one trainee and one client are set.
+
+    ``talk`` is each speaker's talk time in frames; every comparison is on exact
+    values (integer frames), never on the rounded figures shown.
+    """
     if sorted(roles) != ["client", "trainee"]:
         return []
     c = cfg.coaching
     me, client = roles.index("trainee"), roles.index("client")
-    share = speakers[me]["talk_share"] or 0.0
+    share_exact = talk[me] / sum(talk) if sum(talk) else 0.0
+    share = round(share_exact, 4)
     items = [{
         "item": "let the client talk",
         "value": share,
         "target": {"min": c.talk_share_min, "max": c.talk_share_max},
-        "met": c.talk_share_min <= share <= c.talk_share_max,
+        "met": c.talk_share_min <= share_exact <= c.talk_share_max,
         "message": (f"You spoke {share:.0%} of the talk time; aim for {c.talk_share_min:.0%}-{c.talk_share_max:.0%} "
                     "so the client has the space."),
     }]
@@ -110,8 +117,7 @@ def coaching(conv: Conversation, roles: list[str], speakers: list[dict], frame_s
                     + "; let them finish before you come in."),
     })
     responses = [f for f in conv.floor_changes if f.speaker == me and f.previous == client]
-    quick_f = c.quick_response_s / frame_s
-    quick = [f for f in responses if f.offset < quick_f]
+    quick = [f for f in responses if f.offset < to_frames(c.quick_response_s, frame_s)]
     quick_share = round(len(quick) / len(responses), 4) if responses else 0.0
     items.append({
         "item": "leave space before answering",
@@ -123,7 +129,8 @@ def coaching(conv: Conversation, roles: list[str], speakers: list[dict], frame_s
         "message": (f"{len(quick)} of your {len(responses)} responses came less than {c.quick_response_s:g} s "
                     "after the client stopped, or overlapped their end; leave a moment of space."),
     })
-    long_turns = [t for t in conv.turns if t.speaker == me and (t.end - t.start) * frame_s > c.monologue_alert_s]
+    alert = to_frames(c.monologue_alert_s, frame_s)
+    long_turns = [t for t in conv.turns if t.speaker == me and t.end - t.start > alert]
     items.append({
         "item": "don't monologue",
         "value": len(long_turns),
@@ -133,12 +140,12 @@ def coaching(conv: Conversation, roles: list[str], speakers: list[dict], frame_s
         "message": (f"{len(long_turns)} of your turns ran longer than {c.monologue_alert_s:g} s; "
                     "keep turns short and hand the floor back."),
     })
-    client_min = speakers[client]["talk_time_s"] / 60.0
+    client_min = talk[client] * frame_s / 60.0
     bc = speakers[me]["backchannels"]
-    rate = round(bc / client_min, 3) if client_min > 0 else 0.0
+    rate = bc / client_min if client_min > 0 else 0.0
     items.append({
         "item": "show you are listening",
-        "value": rate,
+        "value": round(rate, 3),
         "target": {"min": c.min_backchannels_per_client_min},
         "met": rate >= c.min_backchannels_per_client_min,
         "message": (f"{bc} backchannels ('mm-hm', 'right'): {rate:.1f} per minute of client speech; "

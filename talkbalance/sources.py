@@ -366,7 +366,8 @@ def _read_checked(inp: _Input, block_frames: int, out_dtype: np.dtype) -> Iterat
             raise _truncated_error(inp, done_frames, exc) from None
         if len(data) == 0:
             raise _truncated_error(inp, done_frames, None)
-        data = data[:, inp.picks]
+        if list(inp.picks) != list(range(data.shape[1])):
+            data = data[:, inp.picks]
         if inp.is_float:
             _require_finite(inp, data, done_frames)
         done_frames += len(data)

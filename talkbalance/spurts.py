@@ -35,7 +35,8 @@ class SpurtTracker:
                 done += self._close()
             self._open = [start, end]
         self.frontier += len(speech)
-        if self._open is not None and self.frontier - self._open[1] >= self.min_pause_frames:
+        if self._open is not None and self._open[1] < self.frontier and \
+                self.frontier - self._open[1] >= self.min_pause_frames:
             done += self._close()
         return done
 

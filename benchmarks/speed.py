@@ -1,0 +1,151 @@
+"""Speed and memory of ``talkbalance analyze`` on long recordings.
+
+    python -m benchmarks.speed [--hours 1] [--long-hours 10] [--workdir DIR]
+
+Builds long 16 kHz stereo WAV files by repeating the bundled demo session, then,
+in one run:
+- end-to-end ``analyze`` throughput (read, analyse, write every output file) as a
+  multiple of real time, on one core;
+- a bare webrtcvad loop over both channels of the same file (read in the same
+  blocks, ``Vad.is_speech`` per 10 ms frame: what a minimal script would do), and
+  talkbalance's time as a ratio of it;
+- the engine alone (no file reading or output writing);
+- peak memory (max RSS of a fresh process) for the short and the long file.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
+BLOCK_S = 1.0
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+mode, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+start = time.perf_counter()
+if mode == "analyze":
+    from talkbalance.analyze import analyze_files
+    from talkbalance.config import Config
+    analyze_files([path], Path(out), Config(), quiet=True)
+elif mode == "engine":
+    import soundfile as sf
+    from talkbalance.config import Config
+    from talkbalance.engine import Engine
+    audio, rate = sf.read(path, dtype="int16", frames=int(sys.argv[4]))
+    start = time.perf_counter()
+    engine = Engine(Config(), rate)
+    for i in range(0, len(audio), rate):
+        engine.feed(audio[i:i + rate])
+    engine.finish()
+else:
+    import numpy as np, soundfile as sf, webrtcvad
+    vads = [webrtcvad.Vad(2), webrtcvad.Vad(2)]
+    with sf.SoundFile(path) as f:
+        rate = f.samplerate
+        n = rate // 100
+        for block in f.blocks(blocksize=rate, dtype="int16"):
+            for c in (0, 1):
+                pcm = np.ascontiguousarray(block[:, c]).tobytes()
+                for i in range(0, len(pcm) - 2 * n + 1, 2 * n):
+                    vads[c].is_speech(pcm[i:i + 2 * n], rate)
+print(json.dumps({"seconds": time.perf_counter() - start,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_long_wav(path: Path, hours: float) -> float:
+    """Write ``hours`` of 16 kHz stereo PCM_16 by repeating the demo; return its duration in seconds."""
+    demo, rate = sf.read(DEMO, dtype="int16")
+    total = int(hours * 3600 * rate)
+    with sf.SoundFile(path, "w", rate, 2, "PCM_16") as f:
+        written = 0
+        while written < total:
+            piece = demo[: total - written]
+            f.write(piece)
+            written += len(piece)
+    return total / rate
+
+
+def child(mode: str, wav: Path, out: Path, *extra: str) -> dict:
+    """Run one measurement in a fresh process (one core, its own peak memory)."""
+    proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(wav), str(out), *extra],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(hours: float, long_hours: float, workdir: Path) -> dict:
+    short = workdir / f"session_{hours:g}h.wav"
+    duration = make_long_wav(short, hours)
+    analyze = child("analyze", short, workdir / "out_short")
+    bare = child("bare", short, workdir / "unused")
+    engine = child("engine", short, workdir / "unused", str(int(duration * 16000)))
+    results = {
+        "duration_s": duration,
+        "analyze_s": analyze["seconds"], "analyze_x_realtime": duration / analyze["seconds"],
+        "bare_vad_s": bare["seconds"], "bare_vad_x_realtime": duration / bare["seconds"],
+        "ratio_to_bare_vad": analyze["seconds"] / bare["seconds"],
+        "engine_s": engine["seconds"], "engine_x_realtime": duration / engine["seconds"],
+        "engine_ratio_to_bare_vad": engine["seconds"] / bare["seconds"],
+        "peak_mb_short": analyze["max_rss_mb"],
+    }
+    short.unlink()
+    if long_hours:
+        long = workdir / f"session_{long_hours:g}h.wav"
+        long_duration = make_long_wav(long, long_hours)
+        run = child("analyze", long, workdir / "out_long")
+        results.update(long_hours=long_hours, peak_mb_long=run["max_rss_mb"],
+                       long_x_realtime=long_duration / run["seconds"])
+        long.unlink()
+    return results
+
+
+def report(r: dict, hours: float) -> str:
+    lines = [
+        f"Speed on {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; {hours:g} h 16 kHz stereo WAV, 10 ms frames, default config.",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| end-to-end `analyze` throughput | {r['analyze_x_realtime']:.0f}x real time ({r['analyze_s']:.1f} s) | >= 1000x |",
+        f"| bare webrtcvad loop, both channels | {r['bare_vad_x_realtime']:.0f}x real time ({r['bare_vad_s']:.1f} s) | |",
+        f"| `analyze` time / bare VAD loop time | {r['ratio_to_bare_vad']:.2f} | <= 2 |",
+        f"| engine alone (no I/O) | {r['engine_x_realtime']:.0f}x real time, {r['engine_ratio_to_bare_vad']:.2f}x bare VAD | |",
+        f"| peak memory, {hours:g} h | {r['peak_mb_short']:.0f} MB | < 200 MB |",
+    ]
+    if "peak_mb_long" in r:
+        lines.append(f"| peak memory, {r['long_hours']:g} h | {r['peak_mb_long']:.0f} MB "
+                     f"({r['long_x_realtime']:.0f}x real time) | < 200 MB, flat |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--long-hours", type=float, default=10.0, help="0 skips the long-file memory run")
+    parser.add_argument("--workdir", type=Path, help="where the temporary WAV files go (default: system temp)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        results = measure(args.hours, args.long_hours, Path(tmp))
+    text = report(results, args.hours)
+    print(text)
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "speed.md").write_text(text + "\n")
+    (out / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
