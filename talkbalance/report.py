@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,7 +26,7 @@ SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 SIZE_IN = (16, 10)
 DPI = 100
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
-MAX_INTERRUPTION_LABELS = 40           # beyond this the "A→B" labels would only be clutter
+MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
 BAR_HEIGHT = 0.5                       # of a timeline lane (lanes are 1 apart)
 MARK_OFFSET = BAR_HEIGHT / 2 + 0.1     # event markers sit this far above/below the lane centre
 
@@ -33,6 +34,10 @@ INK = "#1a202c"
 MUTED = "#718096"
 OVERLAP_COLOUR = "#e53e3e"
 TARGET_COLOUR = "#276749"
+
+# boxplot's ``orientation`` arrived in matplotlib 3.10 (and ``vert`` is deprecated since 3.11)
+HORIZONTAL_BOX = ({"orientation": "horizontal"}
+                  if tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) >= (3, 10) else {"vert": False})
 
 # kind -> (legend label, marker, colour, size, filled); drawn below the actor's bar
 SMALL_MARKS = {
@@ -92,7 +97,7 @@ def _key_counts(result: SessionResult) -> str:
 
 def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     """One lane per speaker with spurts, shaded overlaps and event markers."""
-    n, fs = len(result.names), result.frame_s
+    n, fs, end_s = len(result.names), result.frame_s, _extent_s(result)
     lane = [n - 1 - k for k in range(n)]          # first speaker on top
     for k, spurts in enumerate(result.conversation.spurts):
         if spurts:
@@ -102,13 +107,13 @@ def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     if len(overlap):
         ax.broken_barh([(lo * fs, (hi - lo) * fs) for lo, hi in overlap.tolist()], (-0.5, n),
                        facecolors=OVERLAP_COLOUR, alpha=0.25, linewidth=0, zorder=3)
-    _draw_interruptions(ax, result, lane)
+    _draw_interruptions(ax, result, lane, end_s)
     _draw_small_marks(ax, result, lane)
 
     ax.set_yticks(lane, labels, fontsize=12)
     ax.set_ylim(-0.7, n - 0.25)
     ax.tick_params(axis="y", length=0)
-    _time_axis(ax, _extent_s(result))
+    _time_axis(ax, end_s)
     ax.grid(axis="x", color="#e2e8f0", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -130,8 +135,9 @@ def _overlaps(result: SessionResult) -> np.ndarray:
     return both
 
 
-def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int]) -> None:
-    """A downward triangle above the interrupter's bar at the onset; filled when successful."""
+def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int], end_s: float) -> None:
+    """A downward triangle above the interrupter's bar at the onset, filled when successful,
+    labelled "A→B" where the labels of a lane do not run into each other."""
     fs, names = result.frame_s, result.names
     interruptions = [e for e in result.conversation.events if e.kind == "interruption"]
     for outcome, face in (("successful", INK), ("unsuccessful", "white")):
@@ -140,11 +146,15 @@ def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int]) -> Non
             ax.plot([e.start * fs for e in chosen], [lane[e.speaker] + MARK_OFFSET for e in chosen],
                     linestyle="none", marker="v", markersize=9, markerfacecolor=face,
                     markeredgecolor=INK, markeredgewidth=1.2, zorder=5)
-    if len(interruptions) <= MAX_INTERRUPTION_LABELS:
-        for e in interruptions:
-            ax.annotate(f"{names[e.speaker]}→{names[e.other]}", (e.start * fs, lane[e.speaker] + MARK_OFFSET),
-                        xytext=(0, 7), textcoords="offset points", ha="center", va="bottom",
-                        fontsize=8.5, color=INK, zorder=5)
+    last_label_s: dict[int, float] = {}
+    for e in interruptions:
+        x = e.start * fs
+        if x - last_label_s.get(e.speaker, -end_s) < MIN_LABEL_GAP * end_s:
+            continue
+        last_label_s[e.speaker] = x
+        ax.annotate(f"{names[e.speaker]}→{names[e.other]}", (x, lane[e.speaker] + MARK_OFFSET),
+                    xytext=(0, 7), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8.5, color=INK, zorder=5)
 
 
 def _draw_small_marks(ax: Axes, result: SessionResult, lane: list[int]) -> None:
@@ -197,7 +207,7 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
     ax.set_title("Talk share", loc="left", fontsize=13, weight="bold", color=INK)
     shares = [_stats(result, k).get("talk_share") for k in range(len(result.names))]
     if not any(shares):
-        _note(ax, "no speech: no talk share")
+        _note(ax, "no speech: no talk share", clear=True)
         return
     trainee = result.roles.index("trainee") if "trainee" in result.roles else None
     order = sorted(range(len(shares)), key=lambda k: k != trainee)
@@ -240,7 +250,8 @@ def _share_target(result: SessionResult) -> tuple[float, float] | None:
 def _share_line(result: SessionResult, k: int, label: str) -> str:
     """``A (trainee): talk 4:12 · 12 turns · longest 0:45``."""
     s = _stats(result, k)
-    return (f"{label}: talk {_clock(s.get('talk_time_s') or 0.0)}  ·  {s.get('turns', 0)} turns"
+    turns = s.get("turns", 0)
+    return (f"{label}: talk {_clock(s.get('talk_time_s') or 0.0)}  ·  {turns} turn{'' if turns == 1 else 's'}"
             f"  ·  longest {_clock(s.get('longest_monologue_s') or 0.0)}")
 
 
@@ -258,14 +269,14 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
             median = f"median {np.median(values):.2f} s" if values else "none"
             rows.append((f"{name} {what}\nn={len(values)}, {median}", values, _colour(k)))
     if not any(values for _, values, _ in rows):
-        _note(ax, "no pauses or gaps")
+        _note(ax, "no pauses or gaps", clear=True)
         return
     rng = np.random.default_rng(0)
     positions = list(range(len(rows), 0, -1))
     for pos, (_, values, colour) in zip(positions, rows):
         if not values:
             continue
-        ax.boxplot([values], positions=[pos], orientation="horizontal", widths=0.55, showfliers=False,
+        ax.boxplot([values], positions=[pos], widths=0.55, showfliers=False, **HORIZONTAL_BOX,
                    medianprops={"color": INK, "linewidth": 2}, boxprops={"color": colour},
                    whiskerprops={"color": colour}, capprops={"color": colour})
         ax.scatter(values, pos + rng.uniform(-0.18, 0.18, len(values)), s=12, color=colour,
@@ -289,7 +300,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
                for k in range(len(result.names))]
     every = [v for values in offsets for v in values]
     if not every:
-        _note(ax, "no floor changes")
+        _note(ax, "no floor changes", clear=True)
         return
     bins = np.histogram_bin_edges(every + [0.0], bins=int(np.clip(2 * np.sqrt(len(every)), 10, 40)))
     for k, values in enumerate(offsets):
@@ -340,10 +351,10 @@ def _fmt_s(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
 
 
-def _note(ax: Axes, text: str) -> None:
-    """A grey centred remark in place of data."""
+def _note(ax: Axes, text: str, clear: bool = False) -> None:
+    """A grey centred remark in place of data; ``clear`` drops the (meaningless) ticks."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=13,
             color=MUTED, style="italic")
-    if not ax.has_data():
+    if clear:
         ax.set_xticks([])
         ax.set_yticks([])

@@ -17,7 +17,7 @@ from talkbalance.report import SPEAKER_COLOURS, write_report
 FRAME_S = 0.01
 RULES = FrameRules(20, 100, 30)                # 0.2 s, 1.0 s, 0.3 s at 10 ms frames
 WIDTH_PX, HEIGHT_PX = 1600, 1000
-TIMELINE_ROWS = slice(80, 440)                 # the timeline's lanes in the 1000 px high image
+TIMELINE_ROWS = slice(120, 540)                # the timeline lanes, above the bottom panels (at ~600 px)
 
 
 def _frames(seconds: float) -> int:

@@ -384,12 +384,18 @@ def write_events(path: Path, events: list[Event]) -> None:
 
 
 def check_events_in_reference(events: list[Event], activity: dict[str, np.ndarray]) -> None:
-    """Both speakers must be reference-active throughout every event's overlap."""
+    """Both speakers must be reference-active throughout every event's overlap;
+    an overlap that leaves the floor unchanged must also sit inside the other
+    speaker's reference run (>= 0.4 s after its start, >= 0.3 s before its end)."""
     for e in events:
         first, last = e.start_n // FRAME_N, -(-e.end_n // FRAME_N)
+        where = f"{e.kind} at {e.start_n / FS_HZ:.2f} s"
         for spk in (e.speaker, e.other):
-            check(bool(activity[spk][first:last].all()),
-                  f"{e.kind} at {e.start_n / FS_HZ:.2f} s: {spk} not active in reference")
+            check(bool(activity[spk][first:last].all()), f"{where}: {spk} not active in reference")
+        if e.kind == "backchannel" or e.outcome == "unsuccessful":
+            run_start, run_stop = next(r for r in runs(activity[e.other]) if r[0] <= first < r[1])
+            check(first - run_start >= 40 and run_stop - last >= 30,
+                  f"{where}: too close to the edge of a {e.other} reference run")
 
 
 def write_readme(path: Path, duration_s: float, gains_db: dict[str, float], version: str) -> None:
