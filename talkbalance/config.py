@@ -40,7 +40,7 @@ class Crosstalk:
     noise_gate_db: float = _num(6.0, 0.0, 40.0)
     learn_min_correlation: float = _num(0.8, 0.0, 1.0)
     max_delay_ms: float = _num(4.0, 0.5, 20.0)
-    adapt_every_s: float = _num(1.0, 0.1, 5.0)
+    adapt_every_s: float = _num(0.5, 0.1, 5.0)
 
 
 @dataclass(frozen=True)

@@ -72,12 +72,12 @@ class CrosstalkGate:
         if not self.cfg.enabled:
             return own
         for k in (0, 1):
-            if self.noise[k] is not None:
-                own[k] &= energy[k] > self.noise[k] * self.gate
+            floor = self.noise[k] * self.gate if self.noise[k] is not None else 0.0
             if self.coupling_db[k] is not None:
                 leak = reference[1 - k] * 10 ** (self.coupling_db[k] / 10)
-                own[k] &= energy[k] > leak * self.margin
+                own[k] &= energy[k] > floor + leak * self.margin
             else:
+                own[k] &= energy[k] > floor
                 frames = np.flatnonzero(own[k] & vad[1 - k])
                 if len(frames):
                     rho, lag = self._correlate(padded, frames)
