@@ -2,8 +2,8 @@
 
 Usage (from the repository root):  python recordings/demo/make_demo.py
 
-Needs espeak-ng on PATH (`apt-get install espeak-ng`) plus numpy, scipy,
-soundfile and soxr; webrtcvad is optional (only for the final check).
+Needs espeak-ng on PATH (`apt-get install espeak-ng`) plus numpy, soundfile
+and soxr (no scipy); webrtcvad is optional (only for the final check).
 Output is deterministic for a given espeak-ng version (fixed seeds, no clock).
 
 dialogue.txt holds one utterance ("phrase") per line, tab-separated:
@@ -49,7 +49,6 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-from scipy.signal import lfilter
 
 OUT_DIR = Path(__file__).resolve().parent
 DIALOGUE_PATH = OUT_DIR / "dialogue.txt"
@@ -84,6 +83,7 @@ GAP_RANGE_S = (0.2, 1.0)
 PAUSE_RANGE_S = (0.4, 1.2)
 BACKCHANNEL_DUR_S = (0.25, 0.8)
 OVERLAP_DUR_S = (1.3, 2.0)
+INSIDE_MARGIN_S = (0.4, 0.3)  # a contained overlap starts/ends this far inside
 
 
 @dataclass
@@ -234,7 +234,7 @@ def give_way(phrase: Phrase, cut_n: int) -> None:
     phrase.audio = trim_silence(audio)  # the cut may fall into a word gap
 
 
-def place_overlapping(rule, params, me: Phrase, other: Phrase) -> Event:
+def place_overlapping(rule: str, params: dict[str, float], me: Phrase, other: Phrase) -> Event:
     """Position an overlapping phrase relative to the other speaker's phrase."""
     dur_s = len(me.audio) / FS_HZ
     where = f"{me.speaker} {rule} {me.text!r}"
@@ -242,15 +242,16 @@ def place_overlapping(rule, params, me: Phrase, other: Phrase) -> Event:
         me.onset_n = other.onset_n + seconds_to_n(params["after"])
         low_s, high_s = BACKCHANNEL_DUR_S if rule == "backchannel" else OVERLAP_DUR_S
         check(low_s <= dur_s <= high_s, f"{where}: duration {dur_s:.2f} s")
-        check(me.onset_s - other.onset_s >= 0.4, f"{where}: starts too early")
-        check(other.end_s - me.end_s >= 0.3, f"{where}: ends too late")
+        check(me.onset_s - other.onset_s >= INSIDE_MARGIN_S[0], f"{where}: starts too early")
+        check(other.end_s - me.end_s >= INSIDE_MARGIN_S[1], f"{where}: ends too late")
         if rule == "backchannel":
             return Event("backchannel", me.onset_n, me.end_n, me.speaker, other.speaker)
         return Event("interruption", me.onset_n, me.end_n, me.speaker, other.speaker,
                      "unsuccessful")
     if rule == "interrupt":
         me.onset_n = other.end_n - seconds_to_n(params["lead"])
-        check(params["lead"] >= 0.6 and me.onset_s - other.onset_s >= 0.4, f"{where}: lead")
+        check(params["lead"] >= 0.6 and me.onset_s - other.onset_s >= INSIDE_MARGIN_S[0],
+              f"{where}: lead")
         cut_n = me.onset_n + seconds_to_n(params["overlap"])
         check(cut_n < me.end_n, f"{where}: interrupter stops before other gives way")
         give_way(other, cut_n)
@@ -258,7 +259,8 @@ def place_overlapping(rule, params, me: Phrase, other: Phrase) -> Event:
         return Event("interruption", me.onset_n, other.end_n, me.speaker, other.speaker,
                      "successful")
     if rule == "simultaneous":
-        check(params["delay"] <= 0.1 and other.rule in ("gap", "start"), f"{where}: not simultaneous")
+        check(params["delay"] <= 0.1 and other.rule in ("gap", "start"),
+              f"{where}: not simultaneous")
         me.onset_n = other.onset_n + seconds_to_n(params["delay"])
         cut_n = other.onset_n + seconds_to_n(params["cut"])
         check(me.onset_n < cut_n < me.end_n, f"{where}: cut")
@@ -280,7 +282,8 @@ def place_phrases(lines, audio: list[np.ndarray]) -> tuple[list[Phrase], list[Ev
             last = max(phrases, key=lambda p: p.end_n)
             low_s, high_s = GAP_RANGE_S if rule == "gap" else PAUSE_RANGE_S
             check(low_s <= params["s"] <= high_s, f"{rule} {params['s']} s out of range")
-            check((last.speaker == speaker) == (rule == "pause"), f"{rule} after {last.speaker}: {text!r}")
+            check((last.speaker == speaker) == (rule == "pause"),
+                  f"{rule} after {last.speaker}: {text!r}")
             me.onset_n = last.end_n + seconds_to_n(params["s"])
         else:
             other = next(p for p in reversed(phrases) if p.speaker != speaker)
@@ -314,18 +317,16 @@ def render_tracks(phrases: list[Phrase]) -> dict[str, np.ndarray]:
     return clean
 
 
-def fractional_delay(x: np.ndarray, delay_ms: float) -> np.ndarray:
-    """Delay a signal by a (fractional) number of samples via FFT phase shift."""
+def bleed_path(x: np.ndarray, delay_ms: float, cutoff_hz: float) -> np.ndarray:
+    """Acoustic path to the other mic: fractional delay (FFT phase shift) and a
+    first-order IIR low-pass (unity DC gain), both applied in the frequency
+    domain so that only numpy is needed."""
     delay_n = delay_ms * FS_HZ / 1000.0
-    fft_n = len(x) + 1024
-    spectrum = np.fft.rfft(x, fft_n) * np.exp(-2j * np.pi * np.fft.rfftfreq(fft_n) * delay_n)
-    return np.fft.irfft(spectrum, fft_n)[: len(x)]
-
-
-def lowpass(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
-    """First-order IIR low-pass (unity DC gain)."""
     pole = np.exp(-2.0 * np.pi * cutoff_hz / FS_HZ)
-    return lfilter([1.0 - pole], [1.0, -pole], x)
+    fft_n = len(x) + 1024  # zero padding: no wrap-around of delay or IIR tail
+    omega = 2.0 * np.pi * np.fft.rfftfreq(fft_n)  # rad/sample per bin
+    response = np.exp(-1j * omega * delay_n) * (1.0 - pole) / (1.0 - pole * np.exp(-1j * omega))
+    return np.fft.irfft(np.fft.rfft(x, fft_n) * response, fft_n)[: len(x)]
 
 
 def pink_noise(n: int, rms_dbfs: float, rng: np.random.Generator) -> np.ndarray:
@@ -340,7 +341,7 @@ def pink_noise(n: int, rms_dbfs: float, rng: np.random.Generator) -> np.ndarray:
 def headset_mic(own: str, clean: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Mic signal of speaker `own`: gain * (own + bleed of other) + noise."""
     other = next(s for s in SPEAKERS if s != own)
-    bleed = lowpass(fractional_delay(clean[other], BLEED_DELAY_MS[own]), BLEED_LOWPASS_HZ)
+    bleed = bleed_path(clean[other], BLEED_DELAY_MS[own], BLEED_LOWPASS_HZ)
     voice = clean[own] + db_to_gain(BLEED_GAIN_DB[own]) * bleed
     noise = pink_noise(len(voice), NOISE_DBFS, rng)
     return (db_to_gain(MIC_GAIN_DB[own]) * voice + noise).astype(np.float32)
@@ -386,7 +387,7 @@ def write_events(path: Path, events: list[Event]) -> None:
 def check_events_in_reference(events: list[Event], activity: dict[str, np.ndarray]) -> None:
     """Both speakers must be reference-active throughout every event's overlap;
     an overlap that leaves the floor unchanged must also sit inside the other
-    speaker's reference run (>= 0.4 s after its start, >= 0.3 s before its end)."""
+    speaker's reference run by INSIDE_MARGIN_S."""
     for e in events:
         first, last = e.start_n // FRAME_N, -(-e.end_n // FRAME_N)
         where = f"{e.kind} at {e.start_n / FS_HZ:.2f} s"
@@ -394,7 +395,8 @@ def check_events_in_reference(events: list[Event], activity: dict[str, np.ndarra
             check(bool(activity[spk][first:last].all()), f"{where}: {spk} not active in reference")
         if e.kind == "backchannel" or e.outcome == "unsuccessful":
             run_start, run_stop = next(r for r in runs(activity[e.other]) if r[0] <= first < r[1])
-            check(first - run_start >= 40 and run_stop - last >= 30,
+            margin_start, margin_end = (round(m * 100) for m in INSIDE_MARGIN_S)
+            check(first - run_start >= margin_start and run_stop - last >= margin_end,
                   f"{where}: too close to the edge of a {e.other} reference run")
 
 
