@@ -36,6 +36,7 @@ class Vad:
 @dataclass(frozen=True)
 class Crosstalk:
     enabled: bool = True
+    cancel_bleed: bool = False
     margin_db: float = _num(6.0, 0.0, 40.0)
     noise_gate_db: float = _num(6.0, 0.0, 40.0)
     learn_min_correlation: float = _num(0.8, 0.0, 1.0)

@@ -21,6 +21,7 @@ from collections import deque
 
 import numpy as np
 
+from talkbalance.canceller import BleedCanceller
 from talkbalance.config import Crosstalk
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
@@ -31,6 +32,7 @@ CORRELATION_FRAMES = 3       # frames of signal behind each correlation
 SETTLED_LEARN_EVERY_HOPS = 4 # once both couplings are known, keep learning at this slower pace
 CANDIDATES_PER_HOP = 6       # frames per hop examined for learning
 MAX_COUPLING_DB = 15.0       # a leak can exceed the partner's own level only by the mic gain difference
+RESIDUAL_QUANTILE = 0.9      # the leak left after cancelling varies more: use a high quantile
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
 
 
@@ -48,6 +50,9 @@ class CrosstalkGate:
         self.noise = [None, None]
         self._observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
         self.coupling_db = [None, None]   # partner's leak into channel k, dB (own/partner power)
+        self._cancellers = [BleedCanceller(self.max_lag + 1), BleedCanceller(self.max_lag + 1)]
+        self._residual_observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
+        self.residual_db = [None, None]   # what is left of the leak after cancelling it, dB re partner
         self._last_energy = np.zeros(2)
         self._hops = 0
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
@@ -75,7 +80,10 @@ class CrosstalkGate:
             floor = self.noise[k] * self.gate if self.noise[k] is not None else 0.0
             if self.coupling_db[k] is not None:
                 leak = reference[1 - k] * 10 ** (self.coupling_db[k] / 10)
-                own[k] &= energy[k] > floor + leak * self.margin
+                clear = energy[k] > floor + leak * self.margin
+                if self.cfg.cancel_bleed and self.residual_db[k] is not None:
+                    self._rescue(k, padded, reference, floor, own[k] & ~clear, clear)
+                own[k] &= clear
             else:
                 own[k] &= energy[k] > floor
                 frames = np.flatnonzero(own[k] & vad[1 - k])
@@ -83,8 +91,24 @@ class CrosstalkGate:
                     rho, lag = self._correlate(padded, frames)
                     bleed = (rho >= self.cfg.learn_min_correlation) & ((lag > 0) if k == 1 else (lag < 0))
                     own[k, frames[bleed]] = False
-                    self._observe(energy, frames, rho, lag)
+                    self._observe(padded, energy, frames, rho, lag)
         return own
+
+    def _rescue(self, k: int, padded: np.ndarray, reference: np.ndarray, floor: float,
+                uncertain: np.ndarray, clear: np.ndarray) -> None:
+        """Frames whose energy is within the bleed margin: judge them after cancelling the leak.
+
+        Marks ``clear`` in place where the residual exceeds what is left of the leak
+        by twice the margin: the leak left after cancellation varies more from frame
+        to frame than the leak itself.
+        """
+        frames = np.flatnonzero(uncertain)
+        if not len(frames):
+            return
+        starts = self.history + frames * self.frame_samples
+        left = self._cancellers[k].residual_energy(padded[:, 1 - k], padded[:, k], starts, self.frame_samples)
+        leak = reference[1 - k, frames] * 10 ** (self.residual_db[k] / 10)
+        clear[frames[left > floor + leak * self.margin ** 2]] = True
 
     def adapt(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
         """Update noise floors and couplings from one finished hop.
@@ -97,11 +121,11 @@ class CrosstalkGate:
             self._levels[k].append(max(float(low), MIN_ENERGY))
             self.noise[k] = min(self._levels[k])
         self._hops += 1
-        if None not in self.coupling_db and self._hops % SETTLED_LEARN_EVERY_HOPS:
-            return
-        frames = self._candidates(energy, vad)
-        if len(frames):
-            self._learn(samples, history, energy, frames)
+        if None in self.coupling_db or not self._hops % SETTLED_LEARN_EVERY_HOPS:
+            frames = self._candidates(energy, vad)
+            if len(frames):
+                self._learn(samples, history, energy, frames)
+        self._settle()
 
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (likely single talk)."""
@@ -137,24 +161,46 @@ class CrosstalkGate:
         rho = plain / (np.sqrt((a * a).sum(axis=1) * (matched * matched).sum(axis=1)) + 1e-9)
         return rho, peak - D
 
-    def _observe(self, energy: np.ndarray, frames: np.ndarray, rho: np.ndarray, lag: np.ndarray) -> None:
-        """Keep the leak level of each strongly correlated frame as a coupling observation.
+    def _observe(self, padded: np.ndarray, energy: np.ndarray, frames: np.ndarray, rho: np.ndarray,
+                 lag: np.ndarray) -> None:
+        """Learn from each strongly correlated frame: its leak level, and the leak filter.
 
-        Observations take effect only at the next hop boundary (``_learn``).
+        ``padded`` holds ``self.history`` samples before frame 0. What is learned
+        takes effect only at the next hop boundary (``_learn``).
         """
+        L, D = self.frame_samples, self.max_lag
         for t, r, l in zip(frames.tolist(), rho.tolist(), lag.tolist()):
             if r < self.cfg.learn_min_correlation or l == 0:
                 continue
             receiver = 1 if l > 0 else 0
-            ratio_db = 10 * np.log10(max(energy[receiver, t], 1e-9) / max(energy[1 - receiver, t], 1e-9))
-            partner = self.coupling_db[1 - receiver]
-            if ratio_db <= MAX_COUPLING_DB and (partner is None or ratio_db + partner <= MAX_COUPLING_SUM_DB):
-                self._observations[receiver].append(ratio_db)
+            source = 1 - receiver
+            ratio_db = 10 * np.log10(max(energy[receiver, t], 1e-9) / max(energy[source, t], 1e-9))
+            partner = self.coupling_db[source]
+            if ratio_db > MAX_COUPLING_DB or (partner is not None and ratio_db + partner > MAX_COUPLING_SUM_DB):
+                continue
+            self._observations[receiver].append(ratio_db)
+            if not self.cfg.cancel_bleed:
+                continue
+            start = self.history + t * L
+            canceller = self._cancellers[receiver]
+            canceller.learn(padded[start - D:start + L, source], padded[start:start + L, receiver])
+            if canceller.filter is not None:
+                left = canceller.residual_energy(padded[:, source], padded[:, receiver], np.array([start]), L)[0]
+                self._residual_observations[receiver].append(
+                    10 * np.log10(max(left, 1e-9) / max(energy[source, t], 1e-9)))
 
     def _learn(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, frames: np.ndarray) -> None:
-        """Record coupling observations from frames whose channels are strongly lag-correlated."""
-        rho, lag = self._correlate(np.concatenate((history, samples)), frames)
-        self._observe(energy, frames, rho, lag)
+        """Learn from the hop's candidate frames."""
+        padded = np.concatenate((history, samples))
+        rho, lag = self._correlate(padded, frames)
+        self._observe(padded, energy, frames, rho, lag)
+
+    def _settle(self) -> None:
+        """Hop boundary: what was learned during the hop takes effect."""
         for k in (0, 1):
+            self._cancellers[k].update()
             if len(self._observations[k]) >= MIN_OBSERVATIONS:
                 self.coupling_db[k] = statistics.median(self._observations[k])
+            if len(self._residual_observations[k]) >= MIN_OBSERVATIONS:
+                ranked = sorted(self._residual_observations[k])
+                self.residual_db[k] = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
