@@ -14,7 +14,7 @@ mic gain, plus the mic's own pinkish noise:
     mic_k = s * gain_k * (own_k + 10^(bleed_db/20) * lowpass_k(delay_k(other_k))) + noise_k
 
 ``s`` is one common headroom factor (``SimConversation.speech_scale_db``, 0 dB unless the loudest
-mic would exceed a peak of 0.95); the noise is added after it, so its RMS at the output is
+mic's true peak at 16 kHz would exceed 0.88, which leaves room for resampling overshoot); the noise is added after it, so its RMS at the output is
 exactly ``noise_dbfs``. Levels are RMS dBFS, 20 log10(rms) with full scale 1.0.
 
 The reference talk spurts are exact: for each channel, the own clean voice times ``s * gain_k`` in
@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ MAX_TOKENS = 40
 # Reference
 REF_FLOOR_DBFS = -55.0
 REF_MARGIN_DB = 3.0
-PEAK_TARGET = 0.95
+PEAK_TARGET = 0.88           # true peak of the 16 kHz speech (before noise) above which both mics are scaled down
 FADE_S = 0.02
 
 
@@ -135,15 +136,20 @@ def _normalise(x: np.ndarray, active: np.ndarray) -> np.ndarray:
 
 
 def _limit(x: np.ndarray, ceiling: float = PHRASE_PEAK) -> np.ndarray:
-    """Soft peak limiter: gain = ceiling / |x| where |x| exceeds it, spread over +-2.5 ms and smoothed."""
-    mag = np.abs(x)
+    """Soft peak limiter on the true (4x oversampled) peak: gain = ceiling / peak where the peak
+    exceeds it, spread over +-2.5 ms and smoothed."""
+    x = np.asarray(x, np.float32)
+    if np.abs(x).max(initial=0.0) * 1.6 <= ceiling:
+        return x
+    up = 4
+    fine = np.abs(scipy.signal.resample_poly(x.astype(np.float64), up, 1))[:len(x) * up]
+    mag = fine.reshape(len(x), up).max(axis=1)
     if mag.max() <= ceiling:
         return x
     width = int(0.005 * RATE) + 1
-    g = np.minimum(1.0, ceiling / np.maximum(mag, 1e-12))
-    g = scipy.ndimage.minimum_filter1d(g, width)
+    g = scipy.ndimage.minimum_filter1d(np.minimum(1.0, ceiling / np.maximum(mag, 1e-12)), width)
     g = np.convolve(np.pad(g, width // 2, mode="edge"), np.full(width, 1 / width), "valid")
-    return (x * np.minimum(g, ceiling / np.maximum(mag, 1e-12))).astype(np.float32)
+    return (x * g).astype(np.float32)
 
 
 def cut_phrases(x: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -737,12 +743,12 @@ _PINK_B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786])
 _PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
 
-def pink_noise(rng: np.random.Generator, n: int, rms_dbfs: float) -> np.ndarray:
-    """Pinkish noise (-3 dB/octave IIR over most of the band) with RMS exactly ``rms_dbfs``."""
+def pink_noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Pinkish noise (-3 dB/octave IIR over most of the band), float32, unit RMS."""
     warm = 4096
     x = scipy.signal.lfilter(_PINK_B, _PINK_A, rng.standard_normal(n + warm, dtype=np.float32))[warm:]
     x -= x.mean()
-    return x * np.float32(10 ** (rms_dbfs / 20) / max(float(np.sqrt(np.mean(x.astype(np.float64) ** 2))), 1e-30))
+    return x * np.float32(1 / max(math.sqrt(float(np.sum(x * x, dtype=np.float64)) / n), 1e-30))
 
 
 def band_edge(f: np.ndarray) -> np.ndarray:
@@ -779,6 +785,27 @@ def bleed_paths(own: np.ndarray, channels: tuple[Channel, Channel]) -> np.ndarra
         h, c = bleed_filter(ch)
         out[k] = scipy.signal.oaconvolve(own[1 - k], h)[c:c + n]
     return out
+
+
+def true_peak(x: np.ndarray, up: int = 8, ratio: float = 1.6, most: int = 4000) -> float:
+    """Peak of the band-limited signal ``x`` (channels, samples) between its samples as well.
+
+    Every 10 ms frame whose sample peak is within ``ratio`` of the largest (at most ``most`` of them)
+    is oversampled ``up`` times by FFT, with a frame of context each side.
+    """
+    n = x.shape[1] // FRAME
+    if n == 0:
+        return float(np.abs(x).max(initial=0.0))
+    mag = np.abs(x[:, :n * FRAME]).reshape(x.shape[0], n, FRAME).max(axis=2)
+    cand = np.flatnonzero(mag.ravel() >= mag.max() / ratio)
+    if len(cand) > most:
+        cand = cand[np.argsort(mag.ravel()[cand])[-most:]]
+    k, f = np.divmod(cand, n)
+    padded = np.pad(x, ((0, 0), (FRAME, 2 * FRAME)))
+    idx = f[:, None] * FRAME + np.arange(3 * FRAME)[None, :]
+    seg = padded[k[:, None], idx] * scipy.signal.windows.tukey(3 * FRAME, 0.5)
+    fine = scipy.signal.resample(seg, 3 * FRAME * up, axis=1)[:, FRAME * up:2 * FRAME * up]
+    return max(float(np.abs(x).max()), float(np.abs(fine).max()))
 
 
 def reference_spurts(own: np.ndarray, gains: np.ndarray, channels: tuple[Channel, Channel]) -> list[list[Spurt]]:
@@ -838,25 +865,28 @@ def simulate(bank: PhraseBank, seed: int, duration_s: float = 180.0, bleed_db: f
     gains = np.array([10 ** (ch.gain_db / 20) for ch in channels])
     bleed = bleed_paths(own, channels)
     speech = gains[:, None] * (own + np.array([10 ** (ch.bleed_db / 20) for ch in channels])[:, None] * bleed)
-    peak = float(np.abs(speech).max()) if speech.size else 0.0
+    peak = true_peak(speech)
     scale = min(1.0, PEAK_TARGET / peak) if peak > 0 else 1.0
     speech *= scale
+    noise = np.stack([pink_noise(rng_noise, n16) for _ in channels])
     n_out = int(round(duration_s * rate_hz))
+    both = np.concatenate((speech, noise)).T.astype(np.float32)
     if rate_hz != RATE:
-        speech = soxr.resample(speech.T, RATE, rate_hz, quality="HQ").T
-        speech = speech[:, :n_out] if speech.shape[1] >= n_out else np.pad(speech, ((0, 0), (0, n_out - speech.shape[1])))
-    else:
-        speech = np.pad(speech, ((0, 0), (0, n_out - n16)))
-    audio = speech + np.stack([pink_noise(rng_noise, n_out, ch.noise_dbfs) for ch in channels])
+        both = soxr.resample(both, RATE, rate_hz, quality="HQ")
+    both = both[:n_out] if len(both) >= n_out else np.pad(both, ((0, n_out - len(both)), (0, 0)))
+    audio = both[:, :2]
+    for k, ch in enumerate(channels):
+        col = both[:, 2 + k]
+        rms = math.sqrt(float(np.sum(col * col, dtype=np.float64)) / max(n_out, 1))
+        audio[:, k] += col * np.float32(10 ** (ch.noise_dbfs / 20) / max(rms, 1e-30))
     out_peak = float(np.abs(audio).max())
     if out_peak > 0.99:
-        import warnings
         warnings.warn(f"simulated audio peaks at {out_peak:.3f}; clipped to 0.99 (noise_dbfs too high?)")
-        audio = np.clip(audio, -0.99, 0.99)
+        np.clip(audio, -0.99, 0.99, out=audio)
 
     reference = reference_spurts(own, gains * scale, channels)
     conversation = derive(reference, FrameRules.from_config(Config(), FRAME_S))
-    return SimConversation(audio=np.ascontiguousarray(audio.T, dtype=np.float32), rate_hz=rate_hz,
+    return SimConversation(audio=np.ascontiguousarray(audio), rate_hz=rate_hz,
                            reference=reference, reference_conversation=conversation, speakers=speakers,
                            channels=tuple(channels), seed=int(seed), script=script.records(),
                            speech_scale_db=round(20 * math.log10(scale), 3),

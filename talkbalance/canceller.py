@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 FORGET_PER_UPDATE = 0.995    # older statistics fade by this factor at every update (hop)
-RIDGE = 1e-2                 # regularisation, relative to the mean partner power
+RIDGE = 1e-4                 # regularisation, relative to the mean partner power
 PRE_EMPHASIS = 0.95          # whitening of the training data (see _emphasise)
 SPREAD_TAPS = 4              # the filter keeps this many taps either side of its main one: delay,
                              # gain and mild colouring, without fitting the training frames' spectra

@@ -25,6 +25,7 @@ from talkbalance.canceller import BleedCanceller
 from talkbalance.config import Crosstalk
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
+SPEECH_LEVEL_HOPS = 120      # speech level = median of the loudest own frame of this many recent hops
 COUPLING_MEMORY = 64         # coupling = median of this many recent observations
 MIN_OBSERVATIONS = 8         # before this many, no bleed prediction is made
 MAX_COUPLING_SUM_DB = -6.0   # both leaks together: bleed levels add up, mic gains cancel
@@ -48,6 +49,9 @@ class CrosstalkGate:
         hops = max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_samples / rate_hz))))
         self._levels = [deque(maxlen=hops), deque(maxlen=hops)]
         self.noise = [None, None]
+        self.speech_range = 10 ** (-cfg.speech_range_db / 10)
+        self._peaks = [deque(maxlen=SPEECH_LEVEL_HOPS), deque(maxlen=SPEECH_LEVEL_HOPS)]
+        self.speech_level = [None, None]  # typical loudest own-speech frame energy per hop
         self._observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
         self.coupling_db = [None, None]   # partner's leak into channel k, dB (own/partner power)
         self._cancellers = [BleedCanceller(self.max_lag + 1), BleedCanceller(self.max_lag + 1)]
@@ -78,6 +82,8 @@ class CrosstalkGate:
             return own
         for k in (0, 1):
             floor = self.noise[k] * self.gate if self.noise[k] is not None else 0.0
+            if self.speech_level[k] is not None:
+                floor = max(floor, self.speech_level[k] * self.speech_range)
             if self.coupling_db[k] is not None:
                 leak = reference[1 - k] * 10 ** (self.coupling_db[k] / 10)
                 clear = energy[k] > floor + leak * self.margin
@@ -110,16 +116,20 @@ class CrosstalkGate:
         leak = reference[1 - k, frames] * 10 ** (self.residual_db[k] / 10)
         clear[frames[left > floor + leak * self.margin ** 2]] = True
 
-    def adapt(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
-        """Update noise floors and couplings from one finished hop.
+    def adapt(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, vad: np.ndarray,
+              own: np.ndarray) -> None:
+        """Update noise floors, speech levels and couplings from one finished hop.
 
-        ``samples`` (F*L, 2) float32 of the hop, ``history`` (max_lag, 2) the samples just
-        before it, ``energy`` and ``vad`` (2, F) its frame figures.
+        ``samples`` (F*L, 2) float32 of the hop, ``history`` (``self.history``, 2) the samples
+        just before it, ``energy``, ``vad`` and the decisions ``own`` (2, F) its frame figures.
         """
         for k in (0, 1):
             low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
             self._levels[k].append(max(float(low), MIN_ENERGY))
             self.noise[k] = min(self._levels[k])
+            if own[k].any():
+                self._peaks[k].append(float(energy[k, own[k]].max()))
+                self.speech_level[k] = statistics.median(self._peaks[k])
         self._hops += 1
         if None in self.coupling_db or not self._hops % SETTLED_LEARN_EVERY_HOPS:
             frames = self._candidates(energy, vad)

@@ -46,7 +46,7 @@ class Engine:
         self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]
         self._pending = np.zeros((0, CHANNELS), dtype=np.int16)
         self._history = np.zeros((self._gate.history, CHANNELS), dtype=np.float32)
-        self._hop: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._hop: list[tuple[np.ndarray, ...]] = []
         self._hop_filled = 0
         self.frames_done = 0
         self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
@@ -113,13 +113,13 @@ class Engine:
         vad = np.stack([self._vads[k].decide(seg[:, k]) for k in range(CHANNELS)])
         own = self._gate.decide(as_float, energy, vad)
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
-        self._hop.append((as_float, energy, vad))
+        self._hop.append((as_float, energy, vad, own))
         self._hop_filled += F
         self.frames_done += F
         if self._hop_filled == self.hop_frames:
             samples = np.concatenate([h[0] for h in self._hop])
-            self._gate.adapt(samples, self._history, np.concatenate([h[1] for h in self._hop], axis=1),
-                             np.concatenate([h[2] for h in self._hop], axis=1))
+            self._gate.adapt(samples, self._history, *(np.concatenate([h[i] for h in self._hop], axis=1)
+                                                       for i in (1, 2, 3)))
             self._history = np.concatenate((self._history, samples))[-self._gate.history:]
             self._hop, self._hop_filled = [], 0
         new = []
