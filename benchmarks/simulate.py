@@ -5,28 +5,35 @@
 
 Phrases of two read-speech speakers (LibriSpeech) are placed on two tracks by a turn-taking
 script whose timing follows the published norms (Stivers et al. 2009; Heldner & Edlund 2010;
-the CANDOR corpus): floor-transfer offsets with a mean near +200 ms and about 40 % overlapping
-transitions, within-turn pauses, and deliberate backchannels, successful and unsuccessful
-interruptions and simultaneous starts (METRICS.md §4). Each person's headset mic hears their own
-voice plus the partner's, delayed (0.3-3 ms), slightly low-passed and ``bleed_db`` lower, times the
-mic gain, plus the mic's own pinkish noise:
+the CANDOR corpus): ordinary floor transfers with a clipped-normal offset (FTO; mean +0.2 s, sd
+0.5 s), within-turn pauses, and deliberate backchannels, successful and unsuccessful interruptions
+and simultaneous starts (METRICS.md 4). Over all floor transfers, interruptions included, the FTO
+mean is about +0.1 s, the median about +0.15 s and about 40 % overlap. Each person's headset mic
+hears their own voice plus the partner's, delayed (0.3-3 ms), slightly low-passed and ``bleed_db``
+lower, times the mic gain, plus the mic's own pinkish noise:
 
     mic_k = s * gain_k * (own_k + 10^(bleed_db/20) * lowpass_k(delay_k(other_k))) + noise_k
 
-``s`` is one common headroom factor (``SimConversation.speech_scale_db``, 0 dB unless the loudest
-mic's true peak at 16 kHz would exceed 0.88, which leaves room for resampling overshoot); the noise is added after it, so its RMS at the output is
-exactly ``noise_dbfs``. Levels are RMS dBFS, 20 log10(rms) with full scale 1.0.
+The mix is made at 16 kHz (the bank's rate): the bleed path is one FIR (exact fractional delay and
+first-order colouring, faded out between 6.5 and 8 kHz; about -75 dB from the ideal response).
+``s`` is one common headroom factor (``SimConversation.speech_scale_db``, 0 dB unless the louder
+mic's true peak would exceed 0.88, which leaves room for resampling overshoot). The noise is
+generated at 16 kHz too, resampled with the speech (soxr HQ) to ``rate_hz`` and scaled there so that
+its RMS at the output is exactly ``noise_dbfs``; at 22.05-48 kHz everything is therefore
+band-limited to 8 kHz. Levels are RMS dBFS, 20 log10(rms) with full scale 1.0.
 
 The reference talk spurts are exact: for each channel, the own clean voice times ``s * gain_k`` in
 10 ms frames at 16 kHz; a frame is speech when its power is at least ``REF_MARGIN_DB`` (3 dB) above
 the mic's noise power (``noise_dbfs``) and above ``REF_FLOOR_DBFS`` (-55 dBFS); then METRICS.md 1.4
 smoothing (bridge silences < 0.2 s, drop runs < 0.1 s). The reference does not depend on the output
 rate. ``reference_conversation`` applies talkbalance's own event rules to the reference spurts: it
-is the truth to score against; ``script`` records what was intended.
+is the truth to score against; ``script`` records what was intended (about 97 % of the scripted
+events appear in the reference as scripted; the rest change class where a quiet mic loses a weak
+stretch of its speaker's voice, or when two simultaneous starts are one frame apart).
 
 The turn-taking script depends only on the seed, the bank, ``duration_s`` and ``turn_taking``
 (not on the channel model): sweeping ``bleed_db``, ``noise_dbfs``, ``channels`` or ``rate_hz`` with one
-seed gives the same conversation through different headsets.
+seed gives the same conversation through different headsets; ``plan_script`` gives it without audio.
 """
 from __future__ import annotations
 
@@ -38,7 +45,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.fft
 import scipy.ndimage
 import scipy.signal
 import soundfile as sf
@@ -73,9 +79,10 @@ FLOOR_MARGIN_DB = 6.0
 MIN_SNR_DB = 25.0
 
 # Audible segments of a bank item (used to place events; independent of the channel model).
-# A frame is audible when its power is above SEGMENT_DBFS (20 dB below the phrase's active RMS);
-# gaps < 0.2 s are bridged and runs < 0.1 s dropped, as in METRICS 1.4. With the default channel
-# model the reference threshold is lower, so every segment lies inside one reference spurt.
+# A frame is audible when its power is above SEGMENT_DBFS (30 dB below the phrase's active RMS,
+# about the bank's gate for clean readers); gaps < 0.2 s are bridged and runs < 0.1 s dropped, as in
+# METRICS 1.4. The reference (-55 dBFS after gain) agrees unless a mic's effective gain
+# (gain_db + speech_scale_db) is below about -5 dB, where it may lose weak edge frames.
 SEGMENT_DBFS = -50.0
 MIN_PAUSE_FRAMES = 20
 MIN_SPURT_FRAMES = 10
@@ -376,16 +383,19 @@ class TurnTaking:
 
     Times are audible speech (a phrase's first / last audible frame), in seconds. Per turn the
     speaker says ``phrases_per_turn`` phrases separated by lognormal pauses; the floor then passes
-    with a floor-transfer offset (FTO) drawn from a clipped normal (mean ~ +0.2 s, ~40 % negative =
+    with a floor-transfer offset (FTO) drawn from a clipped normal (mean +0.2 s, 34 % negative =
     overlapping; the current phrase is never cut by an ordinary overlap), or by a successful
-    interruption or a simultaneous start. Backchannels and unsuccessful interruptions by the listener
+    interruption (FTO -0.4 to -0.9 s) or a simultaneous start; over all transfers the mean is about
+    +0.1 s with about 40 % overlapping. Backchannels and unsuccessful interruptions by the listener
     are placed inside the turn's phrases. An event that finds no room in its turn is carried over to
     the next. ``each_event_by`` forces each deliberate kind (backchannel, unsuccessful interruption,
     successful interruption, simultaneous start) at the first chance after that fraction of the
-    session if it has not happened by then (None: chance alone).
+    session if it has not happened by then (None: chance alone); in 3-minute sessions this raises
+    the realised per-turn rates of the rare kinds to about 0.11 (successful), 0.10 (unsuccessful)
+    and 0.07 (simultaneous).
     """
 
-    fto_mean_s: float = 0.15
+    fto_mean_s: float = 0.20
     fto_sd_s: float = 0.5
     fto_min_s: float = -0.8
     fto_max_s: float = 2.0
@@ -416,6 +426,16 @@ class TurnTaking:
 
 @dataclass
 class SimConversation:
+    """One simulated session. ``script`` rows (times in seconds, ``speaker`` / ``other`` = channel index):
+
+    - ``phrase``: a placed piece; ``role`` turn / backchannel / attempt (unsuccessful interruption) /
+      interrupter / yielder; ``start_s`` / ``end_s`` its audible span, ``segments`` its audible runs,
+      ``item_start_s`` / ``item_end_s`` the placed audio, ``cut_s`` where it was cut (or None), ``source``;
+    - ``backchannel``, ``interruption`` (with ``outcome``), ``simultaneous_start`` (``speaker`` = the
+      later starter, as talkbalance counts it, and ``yielder``): the deliberate events;
+    - ``transition``: each floor transfer with its ``type`` and scripted ``fto_s``.
+    """
+
     audio: np.ndarray                 # (n, 2) float32 at rate_hz; column 0 = speaker A's mic, 1 = B's
     rate_hz: int
     reference: list[list[Spurt]]      # per channel, 10 ms frames, smoothed per METRICS 1.4
@@ -608,7 +628,8 @@ class _Script:
             max_lead = min(_frames(tt.interrupt_lead_s[1]), seglen - _frames(0.3))
             if max_lead >= _frames(tt.interrupt_lead_s[0]):
                 lead = _frames(self.u((tt.interrupt_lead_s[0], max_lead * FRAME_S)))
-                c = _frames(self.u((tt.interrupt_cut_after_s[0], min(tt.interrupt_cut_after_s[1], (lead - 10) * FRAME_S))))
+                lo, hi = tt.interrupt_cut_after_s
+                c = _frames(self.u((lo, min(hi, (lead - 10) * FRAME_S))))
                 y_on = e - lead
                 cut = y_on + c
                 item = self.pick(y, lambda it: self.fits(it, y_on) and it.first_len >= c + _frames(0.3)
@@ -744,11 +765,10 @@ _PINK_A = np.array([1.0, -2.494956002, 2.017265875, -0.522189400])
 
 
 def pink_noise(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Pinkish noise (-3 dB/octave IIR over most of the band), float32, unit RMS."""
+    """Pinkish noise (-3 dB/octave IIR over most of the band), float32, roughly unit RMS."""
     warm = 4096
-    x = scipy.signal.lfilter(_PINK_B, _PINK_A, rng.standard_normal(n + warm, dtype=np.float32))[warm:]
-    x -= x.mean()
-    return x * np.float32(1 / max(math.sqrt(float(np.sum(x * x, dtype=np.float64)) / n), 1e-30))
+    white = rng.standard_normal(n + warm, dtype=np.float32)
+    return scipy.signal.lfilter(_PINK_B, _PINK_A, white)[warm:] * np.float32(4.0)
 
 
 def band_edge(f: np.ndarray) -> np.ndarray:
@@ -828,6 +848,33 @@ def _draw_channels(rng: np.random.Generator, bleed_db: float, noise_dbfs: float)
     return tuple(chans)
 
 
+def _streams(seed: int) -> list[np.random.Generator]:
+    """Independent streams of the seed: script (speakers, turn-taking), channel draws, noise."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(3)]
+
+
+def _plan(bank: PhraseBank, seed: int, duration_s: float, turn_taking: TurnTaking) -> tuple[tuple[str, str], _Script]:
+    if duration_s < 5:
+        raise ValueError("duration_s must be at least 5 s")
+    rng = _streams(seed)[0]
+    eligible = sorted(s for s in bank.speakers if len(bank.phrase_items(s)) >= 3 and bank.token_items(s))
+    if len(eligible) < 2:
+        raise ValueError("the bank needs two speakers with at least 3 phrases and a token each")
+    pick = rng.choice(len(eligible), 2, replace=False)
+    speakers = (eligible[int(pick[0])], eligible[int(pick[1])])
+    script = _Script(rng, [bank.phrase_items(s) for s in speakers], [bank.token_items(s) for s in speakers],
+                     int(round(duration_s * RATE)) // FRAME, turn_taking)
+    script.run()
+    return speakers, script
+
+
+def plan_script(bank: PhraseBank, seed: int, duration_s: float = 180.0,
+                turn_taking: TurnTaking = TurnTaking()) -> tuple[tuple[str, str], list[dict]]:
+    """The speakers and script that ``simulate`` would use, without making any audio (fast)."""
+    speakers, script = _plan(bank, seed, duration_s, turn_taking)
+    return speakers, script.records()
+
+
 def simulate(bank: PhraseBank, seed: int, duration_s: float = 180.0, bleed_db: float = -18.0,
              noise_dbfs: float = -60.0, rate_hz: int = 16000, channels: tuple[Channel, Channel] | None = None,
              turn_taking: TurnTaking = TurnTaking()) -> SimConversation:
@@ -839,23 +886,11 @@ def simulate(bank: PhraseBank, seed: int, duration_s: float = 180.0, bleed_db: f
     draws and the noise come from separate streams of the seed, so the same seed gives the same
     conversation at any channel setting and rate.
     """
-    if duration_s < 5:
-        raise ValueError("duration_s must be at least 5 s")
-    ss = np.random.SeedSequence(int(seed))
-    rng_script, rng_channels, rng_noise = (np.random.default_rng(s) for s in ss.spawn(3))
-    eligible = sorted(s for s in bank.speakers if len(bank.phrase_items(s)) >= 3 and bank.token_items(s))
-    if len(eligible) < 2:
-        raise ValueError("the bank needs two speakers with at least 3 phrases and a token each")
-    pick = rng_script.choice(len(eligible), 2, replace=False)
-    speakers = (eligible[int(pick[0])], eligible[int(pick[1])])
+    speakers, script = _plan(bank, seed, duration_s, turn_taking)
+    _, rng_channels, rng_noise = _streams(seed)
     if channels is None:
         channels = _draw_channels(rng_channels, bleed_db, noise_dbfs)
-
     n16 = int(round(duration_s * RATE))
-    n_frames = n16 // FRAME
-    script = _Script(rng_script, [bank.phrase_items(s) for s in speakers],
-                     [bank.token_items(s) for s in speakers], n_frames, turn_taking)
-    script.run()
 
     own = np.zeros((2, n16))
     for k in (0, 1):

@@ -5,7 +5,7 @@ same smoothing (METRICS §1.4) and the same event rules as talkbalance, so the
 comparison isolates how each one decides who is speaking.
 
 - ``talkbalance``: the engine with its default config (webrtcvad + crosstalk rejection).
-- ``talkbalance+cancel``: the same with the least-squares bleed canceller on (``cancel_bleed``).
+- ``talkbalance-nocancel``: the same with its least-squares bleed canceller off (an ablation).
 - ``naive``: per-channel webrtcvad with no crosstalk handling, segmenting speech the way
   py-webrtcvad's ``example.py`` does (30 ms frames, 300 ms ring buffer, 90 % to trigger).
 - ``energy``: a per-channel energy threshold, 10 dB above the channel's noise floor.
@@ -125,13 +125,13 @@ def silero(audio: np.ndarray, rate_hz: int, threshold: float = 0.5) -> Conversat
 
 def systems() -> dict[str, System]:
     """Every system available on this machine, talkbalance first."""
-    found = {"talkbalance": talkbalance_system(), "talkbalance+cancel": talkbalance_system(with_bleed_cancelling()),
+    found = {"talkbalance": talkbalance_system(), "talkbalance-nocancel": talkbalance_system(without_canceller()),
              "naive": naive, "energy": energy}
     if silero_available():
         found["silero"] = silero
     return found
 
 
-def with_bleed_cancelling(cfg: Config = Config()) -> Config:
-    """talkbalance with its least-squares bleed canceller switched on."""
-    return dataclasses.replace(cfg, crosstalk=dataclasses.replace(cfg.crosstalk, cancel_bleed=True))
+def without_canceller(cfg: Config = Config()) -> Config:
+    """talkbalance with its least-squares bleed canceller switched off."""
+    return dataclasses.replace(cfg, crosstalk=dataclasses.replace(cfg.crosstalk, cancel_bleed=False))

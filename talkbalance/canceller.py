@@ -1,9 +1,10 @@
 """A least-squares model of the partner's voice leaking into one headset mic.
 
-The leak is a short causal filter: gain, delay and colouring, as a few taps
-around the main delay within ``taps`` samples. It is estimated from frames where only the partner talks, as an echo
-canceller does, and used to take the predicted leak out of a frame before its
-energy is judged, so that quiet own speech under loud partner bleed is heard.
+The leak is a short causal filter: gain, delay and mild colouring, kept as a few
+taps around the main delay (within ``taps`` samples). It is estimated from frames
+where only the partner talks, as an echo canceller does, and used to take the
+predicted leak out of a frame before its energy is judged, so that quiet own
+speech under loud partner bleed is still heard.
 """
 from __future__ import annotations
 
@@ -25,21 +26,37 @@ def _emphasise(x: np.ndarray) -> np.ndarray:
 
 
 class BleedCanceller:
-    """FIR estimate ``h`` of partner -> mic, from accumulated normal equations."""
+    """FIR estimate of partner -> mic (tap ``d`` weighs the partner sample ``d`` samples earlier)."""
 
     def __init__(self, taps: int):
         self.taps = taps
+        i, j = np.arange(taps)[:, None], np.arange(taps)[None, :]
+        self._lags = np.abs(i - j)                       # gram[i, j] sums partner(m - i) * partner(m - j)
+        self._first = (taps - 1) - np.minimum(i, j)      # over m from this index of the later sample
         self._gram = np.zeros((taps, taps))
         self._cross = np.zeros(taps)
         self._pending = False
-        self.filter: np.ndarray | None = None     # reversed taps, ready for window @ filter
+        self.delays: np.ndarray | None = None      # the taps kept, in samples of delay
+        self.weights: np.ndarray | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.weights is not None
 
     def learn(self, partner: np.ndarray, own: np.ndarray) -> None:
-        """Add one single-talk stretch: ``own`` (n,) and the partner samples ending with it (n + taps - 1,)."""
+        """Add one single-talk stretch: ``own`` (n,) and the partner samples ending with it (n + taps - 1,).
+
+        The normal equations are built exactly from running sums of lagged products
+        (a few small vector operations instead of a matrix product per frame).
+        """
         partner, own = _emphasise(partner), _emphasise(own)
-        windows = sliding_window_view(partner, self.taps)      # (n - 1, taps), oldest first
-        self._gram += windows.T @ windows
-        self._cross += windows.T @ own
+        n, late = len(own), self.taps - 1
+        padded = np.concatenate((np.zeros(late), partner))
+        earlier = sliding_window_view(padded, len(partner))[::-1]           # row d: partner d samples earlier
+        sums = np.zeros((self.taps, len(partner) + 1))
+        np.cumsum(partner[None, :] * earlier, axis=1, out=sums[:, 1:])
+        self._gram += sums[self._lags, self._first + n] - sums[self._lags, self._first]
+        self._cross += np.correlate(partner, own, "valid")[::-1]
         self._pending = True
 
     def update(self) -> None:
@@ -47,18 +64,17 @@ class BleedCanceller:
         if self._pending:
             full = self._solve(np.arange(self.taps))
             peak = int(np.argmax(np.abs(full)))
-            near = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
-            self.filter = np.zeros(self.taps)
-            self.filter[near] = self._solve(near)
+            self.delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
+            self.weights = self._solve(self.delays).astype(np.float32)
             self._pending = False
         self._gram *= FORGET_PER_UPDATE
         self._cross *= FORGET_PER_UPDATE
 
-    def _solve(self, taps: np.ndarray) -> np.ndarray:
+    def _solve(self, delays: np.ndarray) -> np.ndarray:
         """Ridge least squares for the given taps only."""
-        gram = self._gram[np.ix_(taps, taps)]
-        ridge = RIDGE * np.trace(gram) / len(taps) + 1e-9
-        return np.linalg.solve(gram + ridge * np.eye(len(taps)), self._cross[taps])
+        gram = self._gram[np.ix_(delays, delays)]
+        ridge = RIDGE * np.trace(gram) / len(delays) + 1e-9
+        return np.linalg.solve(gram + ridge * np.eye(len(delays)), self._cross[delays])
 
     def residual_energy(self, partner: np.ndarray, own: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
         """Mean power of ``own[s:s+length] - predicted leak`` for each frame start ``s``.
@@ -66,8 +82,9 @@ class BleedCanceller:
         ``partner`` and ``own`` are aligned sample arrays with at least ``taps - 1``
         samples before the earliest start.
         """
-        windows = sliding_window_view(partner, self.taps)
-        rows = (starts - self.taps + 1)[:, None] + np.arange(length)[None, :]
-        predicted = np.einsum("fld,d->fl", windows[rows], self.filter.astype(np.float32))
-        residual = own[starts[:, None] + np.arange(length)[None, :]] - predicted
-        return (residual.astype(np.float64) ** 2).mean(axis=1)
+        lo, hi = int(starts.min()), int(starts.max()) + length
+        residual = own[lo:hi].astype(np.float32)
+        for delay, weight in zip(self.delays.tolist(), self.weights.tolist()):
+            residual -= weight * partner[lo - delay:hi - delay]
+        frames = residual[(starts - lo)[:, None] + np.arange(length)[None, :]]
+        return (frames.astype(np.float64) ** 2).mean(axis=1)

@@ -57,6 +57,7 @@ class CrosstalkGate:
         self._cancellers = [BleedCanceller(self.max_lag + 1), BleedCanceller(self.max_lag + 1)]
         self._residual_observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
         self.residual_db = [None, None]   # what is left of the leak after cancelling it, dB re partner
+        self._fresh = [False, False]      # new observations since the last hop boundary
         self._last_energy = np.zeros(2)
         self._hops = 0
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
@@ -189,12 +190,13 @@ class CrosstalkGate:
             if ratio_db > MAX_COUPLING_DB or (partner is not None and ratio_db + partner > MAX_COUPLING_SUM_DB):
                 continue
             self._observations[receiver].append(ratio_db)
+            self._fresh[receiver] = True
             if not self.cfg.cancel_bleed:
                 continue
             start = self.history + t * L
             canceller = self._cancellers[receiver]
             canceller.learn(padded[start - D:start + L, source], padded[start:start + L, receiver])
-            if canceller.filter is not None:
+            if canceller.ready:
                 left = canceller.residual_energy(padded[:, source], padded[:, receiver], np.array([start]), L)[0]
                 self._residual_observations[receiver].append(
                     10 * np.log10(max(left, 1e-9) / max(energy[source, t], 1e-9)))
@@ -209,6 +211,9 @@ class CrosstalkGate:
         """Hop boundary: what was learned during the hop takes effect."""
         for k in (0, 1):
             self._cancellers[k].update()
+            if not self._fresh[k]:
+                continue
+            self._fresh[k] = False
             if len(self._observations[k]) >= MIN_OBSERVATIONS:
                 self.coupling_db[k] = statistics.median(self._observations[k])
             if len(self._residual_observations[k]) >= MIN_OBSERVATIONS:
