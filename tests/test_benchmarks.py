@@ -1,0 +1,66 @@
+"""The benchmark harness: systems side by side on a simulated conversation, real-call bleed, report logic."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import realcalls, run  # noqa: E402
+from benchmarks.score import score  # noqa: E402
+from benchmarks.systems import energy, naive, talkbalance_system  # noqa: E402
+from conftest import shared_data  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def conversation():
+    from benchmarks.simulate import PhraseBank, simulate
+    bank = PhraseBank.from_folder(shared_data("librispeech_dev"))
+    return simulate(bank, seed=7, duration_s=60.0, bleed_db=-12.0, noise_dbfs=-60.0, rate_hz=16000)
+
+
+def test_talkbalance_beats_the_baselines_under_bleed(conversation):
+    n_frames = int(len(conversation.audio) / conversation.rate_hz / 0.01)
+    results = {name: score(conversation.reference_conversation, system(conversation.audio, conversation.rate_hz),
+                           n_frames)
+               for name, system in (("talkbalance", talkbalance_system()), ("naive", naive), ("energy", energy))}
+    fa = {name: max(s["speakers"][k]["crosstalk"]["rate"] for k in (0, 1)) for name, s in results.items()}
+    f1 = {name: np.mean([s["speakers"][k]["frames"]["f1"] for k in (0, 1)]) for name, s in results.items()}
+    assert fa["talkbalance"] <= 0.02 < fa["naive"] and fa["talkbalance"] < fa["energy"]
+    assert f1["talkbalance"] >= 0.93 and f1["talkbalance"] > max(f1["naive"], f1["energy"])
+    assert results["talkbalance"]["talk_share"]["error_pp"] <= 2.0
+
+
+def test_add_bleed_puts_each_partner_into_the_other_late_and_weak():
+    rate = 8000
+    audio = np.zeros((400, 2), np.float32)
+    audio[100, 0] = 0.5
+    audio[200, 1] = -0.5
+    mixed = realcalls.add_bleed(audio, rate, -20.0)
+    delay = 8                                                   # 1 ms at 8 kHz
+    assert mixed[100 + delay, 1] == pytest.approx(0.05, rel=1e-5)
+    assert mixed[200 + delay, 0] == pytest.approx(-0.05, rel=1e-5)
+    assert mixed[100, 0] == 0.5 and mixed[200, 1] == -0.5
+    assert np.count_nonzero(mixed) == 4
+
+
+def row(system, bleed, **figures):
+    base = {"frame_f1": 0.95, "crosstalk_fa": 0.01, "overlap_f1": 0.85, "interruption_f1": 0.9,
+            "backchannel_f1": 0.85, "talk_share_error_pp": 1.0}
+    return {"system": system, "bleed_db": bleed, **base, **figures}
+
+
+def test_target_table_needs_every_target_and_a_win_over_naive():
+    naive_rows = [row("naive", b, frame_f1=0.6, crosstalk_fa=0.5, overlap_f1=0.1, interruption_f1=0.1,
+                      backchannel_f1=0.1, talk_share_error_pp=8.0) for b in run.BLEEDS_DB]
+    good = [row("talkbalance", b) for b in run.BLEEDS_DB]
+    assert run.target_table(good + naive_rows)[1] is True
+    # a miss at -6 dB is only reported; a miss at -12 dB fails
+    at_6 = [row("talkbalance", b, backchannel_f1=0.5 if b == -6 else 0.85) for b in run.BLEEDS_DB]
+    assert run.target_table(at_6 + naive_rows)[1] is True
+    at_12 = [row("talkbalance", b, crosstalk_fa=0.03 if b == -12 else 0.01) for b in run.BLEEDS_DB]
+    table, met = run.target_table(at_12 + naive_rows)
+    assert met is False and "MISSED" in table
