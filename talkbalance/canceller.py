@@ -77,14 +77,14 @@ class BleedCanceller:
         return np.linalg.solve(gram + ridge * np.eye(len(delays)), self._cross[delays])
 
     def residual_energy(self, partner: np.ndarray, own: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-        """Mean power of ``own[s:s+length] - predicted leak`` for each frame start ``s``.
+        """Mean power of ``own[s:s+length] - predicted leak`` for frame starts ``s`` (on a ``length`` grid).
 
-        ``partner`` and ``own`` are aligned sample arrays with at least ``taps - 1``
+        ``partner`` and ``own`` are aligned float32 sample arrays with at least ``taps - 1``
         samples before the earliest start.
         """
         lo, hi = int(starts.min()), int(starts.max()) + length
-        residual = own[lo:hi].astype(np.float32)
-        for delay, weight in zip(self.delays.tolist(), self.weights.tolist()):
-            residual -= weight * partner[lo - delay:hi - delay]
-        frames = residual[(starts - lo)[:, None] + np.arange(length)[None, :]]
-        return (frames.astype(np.float64) ** 2).mean(axis=1)
+        first, last = int(self.delays[0]), int(self.delays[-1])
+        predicted = np.convolve(partner[lo - last:hi - first], self.weights, "valid")
+        residual = (own[lo:hi] - predicted).reshape(-1, length)
+        energy = np.einsum("fl,fl->f", residual, residual) / length
+        return energy[(starts - lo) // length].astype(np.float64)

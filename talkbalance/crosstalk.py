@@ -30,7 +30,7 @@ COUPLING_MEMORY = 64         # coupling = median of this many recent observation
 MIN_OBSERVATIONS = 8         # before this many, no bleed prediction is made
 MAX_COUPLING_SUM_DB = -6.0   # both leaks together: bleed levels add up, mic gains cancel
 CORRELATION_FRAMES = 3       # frames of signal behind each correlation
-SETTLED_LEARN_EVERY_HOPS = 4 # once both couplings are known, keep learning at this slower pace
+SETTLED_LEARN_EVERY_HOPS = 8 # once both couplings are known, keep learning at this slower pace
 CANDIDATES_PER_HOP = 6       # frames per hop examined for learning
 MAX_COUPLING_DB = 15.0       # a leak can exceed the partner's own level only by the mic gain difference
 RESIDUAL_QUANTILE = 0.9      # the leak left after cancelling varies more: use a high quantile
