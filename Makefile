@@ -1,17 +1,18 @@
 # Quick start:  make demo   (set up, analyse the bundled demo session)
 #               make test   (set up, run the whole test suite)
+# Also:         make bench  (the researchers' benchmark, writes benchmarks/RESULTS.md; bench-quick: minutes)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox
 
-.PHONY: setup system demo test clean
+.PHONY: setup system demo test bench bench-quick clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,bench]'
 	touch $@
 
 # System libraries (Debian/Ubuntu, as root); skipped when already present or not root.
@@ -29,6 +30,12 @@ demo: system setup
 
 test: system setup
 	$(PY) -m pytest -q
+
+bench: system setup
+	$(PY) -m benchmarks
+
+bench-quick: system setup
+	$(PY) -m benchmarks --quick
 
 clean:
 	rm -rf $(VENV) recordings/demo_analysis

@@ -31,7 +31,7 @@ DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 BLOCK_S = 1.0
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 mode, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 start = time.perf_counter()
@@ -60,8 +60,10 @@ else:
                 pcm = np.ascontiguousarray(block[:, c]).tobytes()
                 for i in range(0, len(pcm) - 2 * n + 1, 2 * n):
                     vads[c].is_speech(pcm[i:i + 2 * n], rate)
-print(json.dumps({"seconds": time.perf_counter() - start,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+elapsed = time.perf_counter() - start
+# VmHWM belongs to this process image; ru_maxrss would carry over the forking parent's peak
+hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"seconds": elapsed, "max_rss_mb": hwm_kb / 1024}))
 """
 
 
