@@ -1,14 +1,17 @@
 """Crosstalk rejection for two headset channels (METRICS.md §1.3).
 
 Each mic hears the partner's voice a little later and 10-35 dB weaker, through
-a coupling whose level depends on both mic gains. The gate learns, per channel,
-how strongly the partner leaks in (the power ratio ``own mic / partner mic`` in
-frames where only the partner talks), picked out by a strong lagged
-cross-correlation whose lag says which mic heard the voice first. A frame is the
-channel's own speech only when the VAD says speech, its energy clears the
-channel's own noise floor, and it exceeds the partner bleed predicted from the
-partner's frame energy by a margin. Genuine double talk keeps its frames: its
-energy is far above what bleed alone would give.
+a coupling whose level depends on both mic gains. The gate learns, per channel:
+- the coupling (power ratio ``own mic / partner mic`` in frames where only the
+  partner talks, picked out by a strong lagged cross-correlation whose GCC-PHAT
+  lag says which mic heard the voice first);
+- a least-squares leak filter (``canceller.py``) from the same frames;
+- the noise floor and the typical own-speech level.
+A frame is the channel's own speech only when the VAD says speech, its energy
+clears the noise floor, sits within ``speech_range_db`` of the speech level, and
+exceeds the partner bleed predicted from the partner's frame energy by a margin,
+or, after the predicted leak is subtracted, what is left still does. Genuine
+double talk keeps its frames: its energy is far above what bleed alone gives.
 
 State changes only at fixed hop boundaries (every ``adapt_every_s``), and every
 frame's decision uses the state of its hop's start, so results do not depend on
