@@ -18,8 +18,13 @@ BLOCK_S = 5.0          # seconds of audio per read; any size gives the same resu
 
 
 def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[int, int] | None = None,
-                  quiet: bool = False) -> tuple[SessionResult, dict]:
-    """Analyse one session (a stereo file or two mono files) and write every output file."""
+                  quiet: bool = False, file_id: str | None = None,
+                  notes: tuple[str, ...] = ()) -> tuple[SessionResult, dict]:
+    """Analyse one session (a stereo file or two mono files) and write every output file.
+
+    ``file_id`` names the session in the RTTM (default: the first input's name);
+    ``notes`` are added to ``quality.warnings``.
+    """
     with open_session(paths, channels) as source:
         info = source.info
         engine = Engine(cfg, info.sample_rate_hz)
@@ -31,12 +36,12 @@ def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[
                 engine.feed(chunk)
                 bar.update(len(chunk) / info.sample_rate_hz)
         result = engine.finish()
-    result.quality.warnings[:0] = info.warnings
+    result.quality.warnings[:0] = [*notes, *info.warnings]
     src = {"inputs": [str(p) for p in info.inputs], "sample_rate": info.sample_rate_hz,
            "channels": info.channels, "duration_s": round(info.duration_s, 3),
            "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
     try:
-        summary = write_outputs(out_dir, result, src, cfg, file_id=_file_id(paths[0]))
+        summary = write_outputs(out_dir, result, src, cfg, file_id=file_id or _file_id(paths[0]))
         write_report(out_dir / "report.png", result)
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "

@@ -1,4 +1,4 @@
-"""Command-line interface: ``talkbalance analyze ...``.
+"""Command-line interface: ``talkbalance analyze | live | devices | recover``.
 
 User mistakes raise ``UserError``: one sentence on stderr, exit status 2, no traceback.
 """
@@ -41,7 +41,45 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--trainee", help="which speaker is the trainee (the other becomes the client)")
     a.add_argument("--channels", help="two channels (from 1) to pick from a multichannel file, e.g. 3,4")
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary on the console")
+
+    live = sub.add_parser("live", help="live monitor: capture two headset mics (or replay a file) with a live plot",
+                          description="Capture two headset mics, show the figures live, and record the session.")
+    live.add_argument("--device", help="input device: its index or part of its name (see `talkbalance devices`)")
+    live.add_argument("--channels", help="the two input channels (from 1), one per person; default 1,2")
+    live.add_argument("--rate", type=_positive_int, help="capture rate in Hz (default: the device's own rate)")
+    live.add_argument("--speakers", help="names of the two people in channel order, e.g. trainee,client")
+    live.add_argument("--trainee", help="which speaker is the trainee (the other becomes the client)")
+    live.add_argument("--config", help="TOML config file (see configs/default.toml)")
+    live.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    live.add_argument("--out", type=Path, help="session folder (default: recordings/<start time>_practice)")
+    live.add_argument("--no-plot", action="store_true", help="console status line instead of the plot window")
+    live.add_argument("--replay", metavar="FILE", help="feed a recording through the live path instead of a device")
+    live.add_argument("--speed", type=_positive_float, default=1.0, metavar="X",
+                      help="with --replay: play X times faster than real time (default 1)")
+
+    sub.add_parser("devices", help="list the input devices", description="List the input devices live can use.")
+
+    rec = sub.add_parser("recover", help="repair and complete a live session folder after a crash",
+                         description="Repair audio.wav of a live session that ended uncleanly and write every "
+                                     "output file again.")
+    rec.add_argument("folder", type=Path, metavar="DIR", help="the session folder (holds audio.wav)")
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"needs a positive number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"needs a positive whole number, got {text!r}")
+    return int(text)
 
 
 def cmd_analyze(args) -> int:
@@ -61,10 +99,50 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+def cmd_live(args) -> int:
+    from talkbalance.analyze import format_summary
+    from talkbalance.monitor import LiveOptions, default_session_dir, run_live
+
+    if args.speed != 1.0 and not args.replay:
+        raise UserError("--speed only applies to --replay FILE; a live device runs in real time.")
+    if args.replay and (args.device or args.rate):
+        raise UserError("--replay FILE takes its audio from the file; leave out --device and --rate.")
+    cfg = load_config(args.config)
+    names = tuple(_pair(args.speakers, "--speakers")) if args.speakers else None
+    cfg = cfg.with_speakers(names=names, trainee=args.trainee)
+    out = args.out or default_session_dir(replay=bool(args.replay))
+    opts = LiveOptions(cfg=cfg, out_dir=out, device=args.device,
+                       channels=_channels(args.channels) if args.channels else (1, 2),
+                       channels_given=bool(args.channels), rate_hz=args.rate, duration_s=args.duration,
+                       plot=not args.no_plot, replay=args.replay, speed=args.speed)
+    _, summary = run_live(opts)
+    print(format_summary(summary))
+    print(f"Session saved in {out}/ (audio.wav, summary.json, events.csv, activity.rttm, labels.txt, report.png)")
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from talkbalance.capture import device_table, input_devices
+
+    print(device_table(input_devices()))
+    return 0
+
+
+def cmd_recover(args) -> int:
+    from talkbalance.analyze import format_summary
+    from talkbalance.recover import recover_session
+
+    summary, repair = recover_session(args.folder)
+    print(f"{args.folder}: {repair}; every output file written again.")
+    print(format_summary(summary))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    commands = {"analyze": cmd_analyze, "live": cmd_live, "devices": cmd_devices, "recover": cmd_recover}
     try:
-        return {"analyze": cmd_analyze}[args.command](args)
+        return commands[args.command](args)
     except UserError as exc:
         print(f"talkbalance: error: {exc}", file=sys.stderr)
         return 2

@@ -161,16 +161,20 @@ def load_config(path: str | Path | None = None) -> Config:
         raise UserError(f"{path}: cannot read the config file ({exc}); pass a readable TOML file.") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML ({exc}); fix the syntax or start from configs/default.toml.") from None
-    sections = {f.name: f.type for f in dataclasses.fields(Config)}
-    classes = {f.name: type(f.default) for f in dataclasses.fields(Config)}
+    return config_from_tables(data, str(path))
+
+
+def config_from_tables(data: dict, source: str) -> Config:
+    """Defaults overridden by ``{section: {key: value}}`` (a parsed TOML file, or ``summary.json`` ``config``)."""
+    sections = {f.name: type(f.default) for f in dataclasses.fields(Config)}
     values = {}
     for name, table in data.items():
         if name not in sections:
-            raise UserError(f"{path}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")
-        values[name] = _section(str(path), name, classes[name], table)
+            raise UserError(f"{source}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")
+        values[name] = _section(source, name, sections[name], table)
     cfg = dataclasses.replace(Config(), **values)
     c = cfg.coaching
     if c.talk_share_min > c.talk_share_max:
-        raise UserError(f"{path}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
+        raise UserError(f"{source}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
                         f"'coaching.talk_share_max' ({c.talk_share_max}).")
     return cfg

@@ -6,6 +6,8 @@ audio in any block sizes gives identical final results.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from talkbalance.config import Config
@@ -64,20 +66,23 @@ class Engine:
         self._count_clipping(block)
         if self._resampler is not None:
             block = self._resampler.push(_to_float(block))
-        return self._analyse(_to_int16(block))
+        return self._analyse(to_int16(block))
 
     def finish(self) -> SessionResult:
         """Flush the stream and return every figure of the session."""
         if self._resampler is not None:
-            self._analyse(_to_int16(self._resampler.flush()))
+            self._analyse(to_int16(self._resampler.flush()))
         for tracker in self._trackers:
             for s in tracker.finish():
                 self.spurts[s.speaker].append(s)
+        return self.result_so_far()
+
+    def result_so_far(self) -> SessionResult:
+        """Every figure of the final spurts so far (open spurts are left out)."""
         conv = self.conversation()
         names, roles = list(self.cfg.speakers.names), list(self.cfg.speakers.roles)
         summary = summarize(conv, names, roles, self.frames_done, self.frame_s, self.cfg)
-        self._finish_quality(names)
-        return SessionResult(names, roles, self.frame_s, self.frames_done, conv, summary, self.quality)
+        return SessionResult(names, roles, self.frame_s, self.frames_done, conv, summary, self._quality(names))
 
     def conversation(self) -> Conversation:
         """Events, turns and floor changes of the final spurts so far."""
@@ -136,8 +141,10 @@ class Engine:
         if block.max(initial=0) >= full_scale[0] or block.min(initial=0) <= full_scale[1]:
             self._clipped += ((block >= full_scale[0]) | (block <= full_scale[1])).sum(axis=0)
 
-    def _finish_quality(self, names: list[str]) -> None:
-        q = self.quality
+    def _quality(self, names: list[str]) -> Quality:
+        """``self.quality`` (drops and warnings noted by the caller) plus clipping and silent channels."""
+        q = dataclasses.replace(self.quality, dropped_block_times_s=list(self.quality.dropped_block_times_s),
+                                warnings=list(self.quality.warnings), silent_channels=[])
         q.clipped_share = [round(float(c) / max(self._samples_in, 1), 6) for c in self._clipped]
         for k, name in enumerate(names):
             peak_dbfs = 10 * np.log10(max(self._peak_energy[k], 1e-12) / 32768 ** 2)
@@ -148,6 +155,7 @@ class Engine:
             if q.clipped_share[k] > 0.001:
                 q.warnings.append(f"channel {k + 1} ({name}) clips in {q.clipped_share[k]:.2%} of samples: "
                                   "lower the input gain.")
+        return q
 
 
 def _to_float(block: np.ndarray) -> np.ndarray:
@@ -156,7 +164,8 @@ def _to_float(block: np.ndarray) -> np.ndarray:
     return block.astype(np.float32, copy=False)
 
 
-def _to_int16(block: np.ndarray) -> np.ndarray:
+def to_int16(block: np.ndarray) -> np.ndarray:
+    """Float samples (full scale 1.0) as int16, rounded and clipped; int16 passes through."""
     if block.dtype == np.int16:
         return block
     return np.clip(np.rint(block * 32768.0), -32768, 32767).astype(np.int16)

@@ -6,6 +6,7 @@ converted to frames (``FrameRules``).
 from __future__ import annotations
 
 import bisect
+from itertools import takewhile
 from dataclasses import dataclass
 
 from talkbalance.config import Config
@@ -138,3 +139,51 @@ def floor_turns(spurts: list[list[Spurt]]) -> tuple[list[Turn], list[FloorChange
     if holder is not None:
         turns.append(Turn(holder, turn_start, max(s.end for s in spurts[holder])))
     return turns, changes
+
+
+def pending_interruptions(final: list[list[Spurt]], open_spurts: list[Spurt | None], rules: FrameRules) -> list[Event]:
+    """Interruptions that are already certain although one of their spurts is still open.
+
+    For live cues: whatever the open spurts do next, these overlaps will be
+    classified as interruptions. The outcome is "" while it is still undecided.
+    """
+    events = []
+    for j, i in ((0, 1), (1, 0)):
+        x_open, y_open = open_spurts[i], open_spurts[j]
+        ys = [y_open] if y_open is not None else []
+        if x_open is not None:          # final spurts of j that started inside i's open spurt
+            ys += takewhile(lambda y: y.start >= x_open.start, reversed(final[j]))
+        for y in ys:
+            x = _partner_at(final[i], x_open, y.start, inclusive_start=j > i)
+            if x is None or (y is not y_open and x is not x_open) or y.start - x.start <= rules.simultaneous_start:
+                continue
+            overlap = min(x.end, y.end) - y.start
+            if x is not x_open and y.end > x.end:
+                if overlap >= rules.min_interruption_overlap:
+                    events.append(Event("interruption", y.start, x.end, j, i, "successful"))
+            elif y.length > rules.backchannel_max and overlap >= rules.min_interruption_overlap:
+                outcome = "unsuccessful" if y is not y_open and x.end >= y.end else ""
+                events.append(Event("interruption", y.start, min(x.end, y.end), j, i, outcome))
+    return events
+
+
+def _partner_at(final: list[Spurt], open_spurt: Spurt | None, t: int, inclusive_start: bool) -> Spurt | None:
+    """The partner's spurt (final or still open) running at frame ``t``."""
+    if open_spurt is not None and (open_spurt.start < t or (inclusive_start and open_spurt.start == t)):
+        return open_spurt
+    recent = final[-4:]
+    return _containing(recent, [s.start for s in recent], t, inclusive_start)
+
+
+def settled_frame(final: list[list[Spurt]], horizon: int) -> int:
+    """The frame before which the events of ``final`` are settled.
+
+    ``horizon`` is the earliest frame where a spurt that is not final yet may
+    start (an open spurt's start, else the frames analysed so far). Events
+    starting before the returned frame will not change, and no later event
+    starts before it. If the horizon falls in a silence, that silence is not
+    settled (it may become a pause or a gap), so the frame is where it began.
+    """
+    ends = [next((s.end for s in reversed(sp) if s.start < horizon), None) for sp in final]
+    last_end = max((e for e in ends if e is not None), default=horizon)
+    return min(horizon, last_end)

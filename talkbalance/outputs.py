@@ -23,12 +23,13 @@ def _t(frames: int, frame_s: float) -> str:
     return f"{frames * frame_s:.3f}"
 
 
-def build_summary(result: SessionResult, source: dict, cfg: Config) -> dict:
-    """The full ``summary.json`` document."""
+def build_summary(result: SessionResult, source: dict, cfg: Config, complete: bool = True) -> dict:
+    """The full ``summary.json`` document; ``complete`` is False for the interim saves of a live session."""
     q = result.quality
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
+        "complete": complete,
         "source": source,
         "config": cfg.as_dict(),
         **result.summary,

@@ -318,7 +318,7 @@ def _truncation_warnings(inp: _Input) -> list[str]:
     """Warn when a WAV's header announces more audio data than the file holds."""
     if inp.sound.format not in ("WAV", "WAVEX"):
         return []
-    layout = _wav_data_layout(inp.path)
+    layout = wav_data_layout(inp.path)
     if layout is None:
         return []
     declared_bytes, offset_bytes, block_align = layout
@@ -332,7 +332,7 @@ def _truncation_warnings(inp: _Input) -> list[str]:
     ]
 
 
-def _wav_data_layout(path: str) -> tuple[int, int, int] | None:
+def wav_data_layout(path: str) -> tuple[int, int, int] | None:
     """(declared data bytes, data offset, block align) of a RIFF/WAVE file, or None if unparseable."""
     with open(path, "rb") as fh:
         head = fh.read(12)

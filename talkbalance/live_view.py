@@ -1,0 +1,161 @@
+"""The running session as the live display sees it, and the event log as it settles.
+
+Pure: reads an ``Engine`` after each block and produces an immutable ``Snapshot``
+(seconds, ready to draw) and the events that just became final. Live capture and
+replay both use it; the plot and the console status line only read snapshots.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from talkbalance.engine import Engine
+from talkbalance.events import floor_turns, pending_interruptions, settled_frame, to_frames
+from talkbalance.intervals import as_intervals, intersection
+from talkbalance.model import Conversation, Event, Spurt
+
+WINDOW_S = 60.0          # seconds of timeline shown
+CUE_HOLD_S = 5.0         # an interruption cue stays up this long
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An event drawn on the timeline: an interruption (who → whom) or a backchannel."""
+
+    kind: str
+    speaker: int
+    other: int
+    start_s: float
+    outcome: str        # "" while an interruption's outcome is still open
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the live display shows at one moment; times in seconds of session audio."""
+
+    names: tuple[str, str]
+    roles: tuple[str, str]
+    now_s: float
+    window_s: float
+    spurts: tuple[tuple[int, float, float], ...]     # (speaker, start_s, end_s) inside the window
+    overlaps: tuple[tuple[float, float], ...]        # (start_s, end_s) where both talk
+    marks: tuple[Mark, ...]
+    talk_s: tuple[float, float]
+    share: tuple[float, float] | None                # None until someone has talked
+    share_band: tuple[float, float] | None           # the trainee's target band, when roles are set
+    trainee: int | None
+    interruptions: tuple[int, int]                   # made by each speaker
+    backchannels: tuple[int, int]                    # made by each speaker
+    silence_s: float                                 # running silence (0 while anyone talks)
+    last_speaker: int | None                         # who spoke last (the silence is after them)
+    last_latency_s: float | None                     # the last gap before a response
+    last_responder: int | None
+    cues: tuple[str, ...]                            # alerts for the trainee, e.g. an interruption
+    dropped_blocks: int
+
+
+class LiveView:
+    """Follows an engine: settled events for the log, snapshots for the display."""
+
+    def __init__(self, engine: Engine, window_s: float = WINDOW_S):
+        self.engine = engine
+        self.window_s = window_s
+        cfg = engine.cfg
+        self.names = tuple(cfg.speakers.names)
+        self.roles = tuple(cfg.speakers.roles)
+        self.trainee = self.roles.index("trainee") if "trainee" in self.roles else None
+        self.band = (cfg.coaching.talk_share_min, cfg.coaching.talk_share_max) if self.trainee is not None else None
+        self.frame_s = engine.frame_s
+        self._monologue = to_frames(cfg.coaching.monologue_alert_s, self.frame_s)
+        self._cue_hold = to_frames(CUE_HOLD_S, self.frame_s)
+        self._conv: Conversation = engine.conversation()
+        self._n_final = 0
+        self._logged = 0
+        self._talk = [0, 0]             # frames of final spurts per speaker
+        self._made = {"interruption": [0, 0], "backchannel": [0, 0]}   # final events per actor
+
+    def refresh(self) -> list[Event]:
+        """Re-derive after new final spurts; return the events that just settled, in order."""
+        n_final = sum(map(len, self.engine.spurts))
+        if n_final != self._n_final:
+            self._conv = self.engine.conversation()
+            self._n_final = n_final
+            self._talk = [sum(s.length for s in sp) for sp in self.engine.spurts]
+            self._made = {kind: [sum(1 for e in self._conv.events if e.kind == kind and e.speaker == k) for k in (0, 1)]
+                          for kind in ("interruption", "backchannel")}
+        opens = self.engine.open_spurts()
+        horizon = min([s.start for s in opens if s is not None] + [self.engine.frames_done])
+        until = settled_frame(self.engine.spurts, horizon)
+        events = self._conv.events
+        end = self._logged
+        while end < len(events) and events[end].start < until:
+            end += 1
+        new, self._logged = events[self._logged:end], end
+        return new
+
+    def snapshot(self) -> Snapshot:
+        """The display state now (call after ``refresh``)."""
+        eng, fs = self.engine, self.frame_s
+        now = eng.frames_done
+        lo = max(0, now - to_frames(self.window_s, fs))
+        opens = eng.open_spurts()
+        recent = [_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(eng.spurts)]
+        spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
+        both = intersection(*(as_intervals([(s.start, s.end) for s in sp]) for sp in recent))
+        overlaps = tuple((a * fs, b * fs) for a, b in both.tolist())
+
+        pending = pending_interruptions(eng.spurts, opens, eng.rules)
+        final_keys = {(e.speaker, e.start) for e in self._conv.events if e.kind == "interruption"}
+        pending = [e for e in pending if (e.speaker, e.start) not in final_keys]
+        marks = [e for e in self._conv.events if e.kind in ("interruption", "backchannel") and e.start >= lo]
+        marks += pending
+        interruptions = [self._made["interruption"][k] + sum(1 for e in pending if e.speaker == k) for k in (0, 1)]
+
+        talk = [self._talk[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
+        total = sum(talk)
+        ends = [s.end for sp in recent for s in sp]
+        last_end = max(ends, default=None)
+        speaking = any(s is not None and s.end == now for s in opens)
+        last_speaker = max(((s.end, s.speaker) for sp in recent for s in sp), default=(None, None))[1]
+        gaps = [e for e in self._conv.events if e.kind == "gap"][-1:]
+        return Snapshot(
+            names=self.names, roles=self.roles, now_s=now * fs, window_s=self.window_s,
+            spurts=spurts, overlaps=overlaps,
+            marks=tuple(Mark(e.kind, e.speaker, e.other, e.start * fs, e.outcome) for e in marks),
+            talk_s=(talk[0] * fs, talk[1] * fs),
+            share=(talk[0] / total, talk[1] / total) if total else None,
+            share_band=self.band, trainee=self.trainee,
+            interruptions=tuple(interruptions), backchannels=tuple(self._made["backchannel"]),
+            silence_s=0.0 if speaking or last_end is None else (now - last_end) * fs,
+            last_speaker=last_speaker,
+            last_latency_s=(gaps[0].end - gaps[0].start) * fs if gaps else None,
+            last_responder=gaps[0].speaker if gaps else None,
+            cues=tuple(self._cues(opens, pending, now)),
+            dropped_blocks=eng.quality.dropped_blocks,
+        )
+
+    def _cues(self, opens: list[Spurt | None], pending: list[Event], now: int) -> list[str]:
+        """Alerts for the trainee: a fresh interruption, or a monologue past ``monologue_alert_s``."""
+        t = self.trainee
+        if t is None:
+            return []
+        cues = []
+        fresh = [e for e in pending + self._conv.events[-8:]
+                 if e.kind == "interruption" and e.speaker == t and now - e.start <= self._cue_hold]
+        if fresh:
+            cues.append(f"{self.names[t]} interrupted {self.names[1 - t]}")
+        if opens[t] is not None:
+            lo = now - self._monologue - self._cue_hold
+            turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else [])
+                                    for k, sp in enumerate(self.engine.spurts)])
+            held = turns[-1].end - turns[-1].start if turns else 0
+            if held > self._monologue and turns[-1].speaker == t:
+                cues.append(f"{self.names[t]} has talked for {held * self.frame_s:.0f} s")
+        return cues
+
+
+def _tail(spurts: list[Spurt], lo: int) -> list[Spurt]:
+    """The spurts that end after frame ``lo`` (the list is in time order)."""
+    k = len(spurts)
+    while k > 0 and spurts[k - 1].end > lo:
+        k -= 1
+    return spurts[k:]

@@ -1,0 +1,107 @@
+"""``talkbalance live``: input → queue → analysis worker → display, and a safe end.
+
+The main thread only draws the latest snapshot (a plot window, or a console
+status line) about ten times a second and watches for the end: the duration,
+the end of a replayed file, a lost device, a closed window, Ctrl-C or SIGTERM.
+Whatever ends the session, the input is stopped, the worker drains the queue up
+to the ``End`` sentinel, and every file is finalised.
+"""
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from talkbalance.capture import DeviceInput, FileInput, choose_device
+from talkbalance.config import Config
+from talkbalance.errors import UserError
+from talkbalance.live import LiveSession
+from talkbalance.status_line import StatusLine
+
+DISPLAY_EVERY_S = 0.1
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    cfg: Config
+    out_dir: Path
+    device: str | None = None
+    channels: tuple[int, int] = (1, 2)
+    rate_hz: int | None = None
+    duration_s: float | None = None
+    plot: bool = True
+    replay: str | None = None
+    speed: float = 1.0
+    channels_given: bool = False
+
+
+def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
+    """Run one session to its end and write its folder; return the session and its summary."""
+    blocks: queue.Queue = queue.Queue()
+    if opts.replay:
+        source = FileInput(opts.replay, opts.channels if opts.channels_given else None, opts.speed, blocks)
+        described = {"inputs": [opts.replay], "replay_speed": opts.speed}
+    else:
+        device = choose_device(opts.device, opts.channels)
+        source = DeviceInput(device, opts.channels, opts.rate_hz, blocks)
+        described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(opts.channels)}
+    session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described)
+    worker = threading.Thread(target=session.run, args=(blocks,), name="analysis")
+    stop = threading.Event()
+    display = _open_display(session, opts.plot)
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.start()
+    try:
+        source.start()
+        started = time.monotonic()
+        while worker.is_alive() and not stop.is_set() and not display.closed:
+            if opts.duration_s is not None and time.monotonic() - started >= opts.duration_s:
+                break
+            display.update(session.latest)
+            _wait(display, stop, DISPLAY_EVERY_S)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)    # finishing must not be cut short
+        source.stop()
+        worker.join()
+        display.close()
+    try:
+        summary = session.finish()
+    except OSError as exc:
+        raise UserError(f"{opts.out_dir}: cannot finish the session files ({exc.strerror or exc}); free some disk "
+                        "space, then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+    if session.error:
+        raise session.error
+    return session, summary
+
+
+def _open_display(session: LiveSession, plot: bool):
+    """The plot window when asked for and a display exists, else the console status line."""
+    if plot:
+        from talkbalance.live_plot import LivePlot, interactive_display_available
+
+        if interactive_display_available():
+            return LivePlot(session.latest)
+        print("talkbalance: no display for the plot window; showing a status line instead (use --no-plot to "
+              "choose this yourself).")
+    return StatusLine()
+
+
+def _wait(display, stop: threading.Event, seconds: float) -> None:
+    """Let a plot window handle its events, or just sleep (waking early on SIGTERM)."""
+    if hasattr(display, "wait"):
+        display.wait(seconds)
+    else:
+        stop.wait(seconds)
+
+
+def default_session_dir(replay: bool) -> Path:
+    """``recordings/<start time>_practice`` (``_replay`` for replays)."""
+    return Path("recordings") / (time.strftime("%Y-%m-%dT%H-%M-%S") + ("_replay" if replay else "_practice"))

@@ -1,0 +1,46 @@
+"""``talkbalance recover DIR``: complete the folder of a live session that ended uncleanly.
+
+Repairs the header of ``audio.wav`` (a killed writer may leave it behind the
+data), then analyses the recording with the settings the session was using
+(from its interim ``summary.json``) and writes every output file again.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import soundfile as sf
+
+from talkbalance.analyze import analyze_files
+from talkbalance.config import Config, config_from_tables
+from talkbalance.errors import UserError
+from talkbalance.recorder import repair_wav
+
+
+def recover_session(folder: Path) -> tuple[dict, str]:
+    """Repair and re-analyse ``folder``; return the new summary and a one-line account of the repair."""
+    audio = folder / "audio.wav"
+    if not audio.is_file():
+        raise UserError(f"{folder}: there is no audio.wav here; pass the folder of a live session "
+                        "(recordings/<start time>_practice).")
+    try:
+        before, after = repair_wav(audio)
+    except (ValueError, OSError) as exc:
+        raise UserError(f"{audio}: cannot repair it ({exc}); it is not a WAV file written by talkbalance live.") from None
+    cfg, settings = _session_config(folder)
+    rate = sf.info(str(audio)).samplerate
+    repair = (f"audio.wav header repaired: {before / rate:.2f} s → {after / rate:.2f} s of audio"
+              if before != after else "audio.wav header was already consistent")
+    _, summary = analyze_files([str(audio)], folder, cfg, quiet=True, file_id=folder.name,
+                               notes=(f"recovered with `talkbalance recover` after the live session ended "
+                                      f"uncleanly ({repair}; {settings})",))
+    return summary, repair
+
+
+def _session_config(folder: Path) -> tuple[Config, str]:
+    """The config saved in the session's interim summary, or the defaults when there is none."""
+    try:
+        saved = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return Config(), "no readable summary.json, so the default settings were used"
+    return config_from_tables(saved, str(folder / "summary.json")), "settings from the interim summary.json"

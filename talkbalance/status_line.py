@@ -1,0 +1,59 @@
+"""The console display of a live session: one status line, refreshed in place."""
+from __future__ import annotations
+
+import sys
+import time
+
+from talkbalance.live_view import Snapshot
+
+PLAIN_EVERY_S = 10.0       # when the output is not a terminal, print a full line this often
+
+
+def status_text(snap: Snapshot) -> str:
+    """The figures of the live plot as one line of text."""
+    a, b = snap.names
+    minutes, seconds = divmod(int(snap.now_s), 60)
+    parts = [f"{minutes:02d}:{seconds:02d}"]
+    if snap.share is not None:
+        share = f"talk {a} {snap.share[0]:.0%} / {b} {snap.share[1]:.0%}"
+        if snap.share_band is not None:
+            share += f" (target {snap.names[snap.trainee]} {snap.share_band[0]:.0%}-{snap.share_band[1]:.0%})"
+        parts.append(share)
+    parts.append(f"interruptions {a}→{b} {snap.interruptions[0]}, {b}→{a} {snap.interruptions[1]}")
+    parts.append(f"backchannels {a} {snap.backchannels[0]}, {b} {snap.backchannels[1]}")
+    if snap.silence_s > 0 and snap.last_speaker is not None:
+        parts.append(f"silence {snap.silence_s:.1f} s after {snap.names[snap.last_speaker]}")
+    if snap.last_latency_s is not None:
+        parts.append(f"last response {snap.names[snap.last_responder]} after {snap.last_latency_s:.2f} s")
+    if snap.dropped_blocks:
+        parts.append(f"dropped blocks {snap.dropped_blocks}")
+    parts += [f"!! {cue}" for cue in snap.cues]
+    return " | ".join(parts)
+
+
+class StatusLine:
+    """Writes ``status_text`` to a stream: in place on a terminal, else every ``PLAIN_EVERY_S``."""
+
+    closed = False
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self._width = 0
+        self._printed_at = -PLAIN_EVERY_S
+
+    def update(self, snap: Snapshot) -> None:
+        text = status_text(snap)
+        if self.tty:
+            self.stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+            self.stream.flush()
+        elif time.monotonic() - self._printed_at >= PLAIN_EVERY_S:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            self._printed_at = time.monotonic()
+
+    def close(self) -> None:
+        if self.tty and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
