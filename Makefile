@@ -3,7 +3,7 @@
 # Also:         make bench  (the researchers' benchmark, writes benchmarks/RESULTS.md; bench-quick: minutes)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox
+SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb
 
 .PHONY: setup system demo test bench bench-quick clean
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from talkbalance.errors import UserError
-from talkbalance.sources import open_session
+from talkbalance.sources import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
 BLOCK_S = 0.02            # seconds per block delivered to the queue
 PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get install libportaudio2; "
@@ -131,6 +131,9 @@ class DeviceInput:
             raise UserError(f"input device {device.index} ({device.name}) refuses {self.rate_hz} Hz with "
                             f"{n_channels} channels ({exc}); omit --rate to use its default "
                             f"{device.default_rate_hz} Hz.") from None
+        if not MIN_RATE_HZ <= self.rate_hz <= MAX_RATE_HZ:
+            raise UserError(f"--rate {self.rate_hz}: capture between {MIN_RATE_HZ} and {MAX_RATE_HZ} Hz (speech needs "
+                            f"at least {MIN_RATE_HZ}); omit --rate to use the device's {device.default_rate_hz} Hz.")
         self._stream = sd.InputStream(device=device.index, channels=n_channels, samplerate=self.rate_hz,
                                       dtype="int16", blocksize=int(self.rate_hz * BLOCK_S),
                                       callback=self._callback, finished_callback=self._finished)
@@ -144,7 +147,11 @@ class DeviceInput:
                               "taken away?); the session was ended there and everything captured was saved"))
 
     def start(self) -> None:
-        self._stream.start()
+        try:
+            self._stream.start()
+        except sounddevice().PortAudioError as exc:
+            raise UserError(f"input device {self.device.index} ({self.device.name}) cannot start ({exc}); "
+                            "is another program using it? Close it or pick another --device.") from None
 
     def stop(self) -> None:
         """Stop capturing; the ``End`` item follows the last block."""

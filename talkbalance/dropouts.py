@@ -23,7 +23,8 @@ class DropoutDetector:
         self.tolerance_s = tolerance_s
         self._start_s: float | None = None
         self._received = 0
-        self._lags: deque[tuple[float, float, int]] = deque()    # (arrival_s, lag_s, samples before the block)
+        self._lags: deque[tuple[float, float]] = deque()     # (arrival_s, lag_s) before any suspected loss
+        self._suspect: tuple[float, int, float, float] | None = None  # (since_s, position, baseline_s, lowest lag)
 
     def push(self, n_samples: int, arrival_s: float) -> tuple[float, int] | None:
         """Account for a block that arrived at ``arrival_s``.
@@ -35,17 +36,22 @@ class DropoutDetector:
             self._start_s = arrival_s - n_samples / self.rate_hz
         position = self._received
         self._received += n_samples
-        self._lags.append((arrival_s, arrival_s - self._start_s - self._received / self.rate_hz, position))
-        while self._lags[0][0] < arrival_s - BASELINE_S - SETTLE_S:
-            self._lags.popleft()
-        settling = arrival_s - SETTLE_S
-        before = min((lag for t, lag, _ in self._lags if t < settling), default=None)
-        if before is None:
+        lag = arrival_s - self._start_s - self._received / self.rate_hz
+        if self._suspect is None:
+            while self._lags and self._lags[0][0] < arrival_s - BASELINE_S:
+                self._lags.popleft()
+            baseline = min((lg for _, lg in self._lags), default=lag)
+            if lag - baseline > self.tolerance_s:
+                self._suspect = (arrival_s, position, baseline, lag)
+            else:
+                self._lags.append((arrival_s, lag))
             return None
-        recent = [(lag, pos) for t, lag, pos in self._lags if t >= settling]
-        lost = min(lag for lag, _ in recent) - before
-        if lost <= self.tolerance_s:
+        since, at, baseline, lowest = self._suspect
+        lowest = min(lowest, lag)
+        self._suspect = (since, at, baseline, lowest)
+        if arrival_s - since < SETTLE_S:
             return None
-        at = next(pos for lag, pos in recent if lag - before > self.tolerance_s)
+        self._suspect = None
         self._lags.clear()
-        return lost, at
+        self._lags.append((arrival_s, lag))
+        return (lowest - baseline, at) if lowest - baseline > self.tolerance_s else None

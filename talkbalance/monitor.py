@@ -53,33 +53,42 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     stop = threading.Event()
     display = _open_display(session, opts.plot)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous_int = signal.getsignal(signal.SIGINT)
     worker.start()
     try:
-        source.start()
-        started = time.monotonic()
-        while worker.is_alive() and not stop.is_set() and not display.closed:
-            if opts.duration_s is not None and time.monotonic() - started >= opts.duration_s:
-                break
-            display.update(session.latest)
-            _wait(display, stop, DISPLAY_EVERY_S)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)    # finishing must not be cut short
-        source.stop()
-        worker.join()
-        display.close()
-    try:
-        summary = session.finish()
-    except OSError as exc:
-        raise UserError(f"{opts.out_dir}: cannot finish the session files ({exc.strerror or exc}); free some disk "
-                        "space, then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
+        try:
+            _show_until_end(source, worker, session, display, stop, opts.duration_s)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)        # finishing must not be cut short
+            source.stop()
+            worker.join()
+            display.close()
+        try:
+            summary = session.finish()
+        except OSError as exc:
+            raise session.error or UserError(
+                f"{opts.out_dir}: cannot finish the session files ({exc.strerror or exc}); free some disk space, "
+                "then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
     if session.error:
         raise session.error
     return session, summary
+
+
+def _show_until_end(source, worker: threading.Thread, session: LiveSession, display, stop: threading.Event,
+                    duration_s: float | None) -> None:
+    """Start the input and draw snapshots until something ends the session."""
+    source.start()
+    started = time.monotonic()
+    while worker.is_alive() and not stop.is_set() and not display.closed:
+        if duration_s is not None and time.monotonic() - started >= duration_s:
+            return
+        display.update(session.latest)
+        _wait(display, stop, DISPLAY_EVERY_S)
 
 
 def _open_display(session: LiveSession, plot: bool):

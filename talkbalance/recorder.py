@@ -1,9 +1,9 @@
 """Crash-safe recording of the captured channels to ``audio.wav``, and its repair.
 
 The WAV header is patched after every block (Python's ``wave`` does this when
-the length is not fixed up front) and the file is flushed to disk every
-``sync_every_s`` seconds, so a killed process or a power cut leaves a readable
-file missing at most about that much audio. ``repair_wav`` fixes the header of
+the length is not fixed up front) and each block is handed to the OS at once,
+so a killed process loses nothing; the file is synced to the disk every
+``sync_every_s`` seconds, so a power cut loses at most about that much. ``repair_wav`` fixes the header of
 a file whose writer died between writing data and patching the header.
 """
 from __future__ import annotations
@@ -37,6 +37,7 @@ class WavRecorder:
     def write(self, block: np.ndarray) -> None:
         """Append one block; the header always describes the data written so far."""
         self._wav.writeframes(np.ascontiguousarray(block, dtype="<i2").tobytes())
+        self._file.flush()          # in the OS's hands now: a killed process loses nothing
         self.frames += len(block)
         if time.monotonic() - self._synced_at >= self._sync_every_s:
             self.sync()

@@ -1,6 +1,8 @@
 """Shared fixtures: paths to bundled and shared data, and small signal builders."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,26 @@ def shared_data(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is absent: the shared speech data sits beside the checkout (../shared/data)")
     return path
+
+
+def cli(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    """Run ``python -m talkbalance ARGS`` and capture its output."""
+    return subprocess.run([sys.executable, "-m", "talkbalance", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, *phrases: str, extra_lines: bool = False) -> None:
+    """Exit 2, one clear sentence on stderr containing ``phrases``, no traceback.
+
+    ``extra_lines`` allows a listing after the sentence (e.g. the input devices).
+    """
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines and lines[0].startswith("talkbalance: error: "), proc.stderr
+    assert extra_lines or len(lines) == 1, proc.stderr
+    for phrase in phrases:
+        assert phrase in proc.stderr, (phrase, proc.stderr)
 
 
 def delayed(x: np.ndarray, samples: int) -> np.ndarray:

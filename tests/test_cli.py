@@ -4,32 +4,15 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import DEMO, ROOT, shared_data
+from conftest import DEMO, ROOT, assert_user_error, cli, shared_data
 
 GOLDEN = Path(__file__).parent / "golden"
-
-
-def cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "talkbalance", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
-
-
-def assert_user_error(proc: subprocess.CompletedProcess, *phrases: str) -> None:
-    """Exit 2, one clear line on stderr containing ``phrases``, no traceback."""
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("talkbalance: error: "), proc.stderr
-    for phrase in phrases:
-        assert phrase in lines[0], (phrase, lines[0])
 
 
 @pytest.fixture(scope="module")

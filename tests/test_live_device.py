@@ -1,0 +1,218 @@
+"""``talkbalance live`` through real PortAudio, recording a virtual PulseAudio device.
+
+A null sink is the "interface": ``paplay`` plays a known stereo file into it and
+PortAudio's ``pulse`` device records the sink's monitor. No part of sounddevice
+is mocked. The tests start PulseAudio themselves when it is not running (as
+``.ci/run`` does) and skip, saying what to install, when it is absent.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from conftest import DEMO, assert_user_error, cli
+
+SINK = "tb_sink"
+NULL_SINK = f"module-null-sink sink_name={SINK} channels=2 rate=16000"
+EXCERPT_S = (25.0, 45.0)          # of the demo: two interruptions, backchannels, gaps
+
+
+def _pactl(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=20)
+
+
+def _sink_module() -> str | None:
+    for line in _pactl("list", "short", "modules").stdout.splitlines():
+        if f"sink_name={SINK}" in line:
+            return line.split()[0]
+    return None
+
+
+@pytest.fixture(scope="module")
+def pulse():
+    """A running PulseAudio server with the null sink ``tb_sink``."""
+    missing = [b for b in ("pulseaudio", "pactl", "paplay") if shutil.which(b) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not found: apt-get install -y libportaudio2 pulseaudio pulseaudio-utils "
+                    "libasound2-plugins")
+    if _pactl("info").returncode != 0:
+        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
+                        f"--load={NULL_SINK}"], check=True, timeout=30)
+        for _ in range(50):
+            if _pactl("info").returncode == 0:
+                break
+            time.sleep(0.1)
+    if _sink_module() is None:
+        assert _pactl("load-module", *NULL_SINK.split()).returncode == 0
+    _pactl("set-default-sink", SINK)
+    yield
+    if _sink_module() is None:
+        _pactl("load-module", *NULL_SINK.split())
+
+
+@pytest.fixture(scope="module")
+def excerpt(tmp_path_factory):
+    """20 s of the demo session as a 16 kHz stereo WAV."""
+    audio, rate = sf.read(DEMO / "practice_session.flac", dtype="int16")
+    clip = audio[int(EXCERPT_S[0] * rate):int(EXCERPT_S[1] * rate)]
+    path = tmp_path_factory.mktemp("excerpt") / "excerpt.wav"
+    sf.write(path, clip, rate, subtype="PCM_16")
+    return path, clip
+
+
+def _live(out, *args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "talkbalance", "live", "--device", "pulse", "--no-plot",
+                             "--out", str(out), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_recording(out, timeout_s=20):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if sf.info(str(out / "audio.wav")).frames > 0:
+                return
+        except (RuntimeError, OSError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the live session did not start recording")
+
+
+def _paplay(path) -> subprocess.Popen:
+    return subprocess.Popen(["paplay", f"--device={SINK}", str(path)])
+
+
+def _align(recorded: np.ndarray, played: np.ndarray) -> int:
+    """Offset (samples) of ``played`` inside ``recorded``, by cross-correlation of the summed channels."""
+    a, b = recorded.sum(axis=1).astype(np.float64), played.sum(axis=1).astype(np.float64)
+    n = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+    xc = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
+    return int(np.argmax(xc[:len(a)]))
+
+
+def test_devices_lists_the_pulse_input(pulse):
+    proc = cli("devices")
+    assert proc.returncode == 0, proc.stderr
+    assert any(" pulse " in line and "in" in line for line in proc.stdout.splitlines()), proc.stdout
+
+
+def test_live_recording_matches_what_was_played_and_analyze(pulse, excerpt, tmp_path):
+    path, clip = excerpt
+    out = tmp_path / "session"
+    live = _live(out, "--duration", 24, "--speakers", "trainee,client", "--trainee", "trainee")
+    _wait_recording(out)
+    player = _paplay(path)
+    assert player.wait(timeout=60) == 0
+    stdout, stderr = live.communicate(timeout=60)
+    assert live.returncode == 0, stderr
+
+    # audio.wav holds what was played, channel for channel
+    recorded, rate = sf.read(out / "audio.wav", dtype="float32")
+    at16k = soxr.resample(recorded, rate, 16000)
+    played = clip.astype(np.float32) / 32768
+    offset = _align(at16k, played)
+    assert offset + len(played) <= len(at16k) + 160, "the recording stopped before the file ended"
+    part = at16k[offset:offset + len(played)]
+    for ch in (0, 1):
+        n = min(len(part), len(played))
+        corr = np.corrcoef(part[:n, ch], played[:n, ch])[0, 1]
+        assert corr > 0.99, (ch, corr)
+
+    # the live figures are those of analysing the played file, shifted by when playback began
+    offline_dir = tmp_path / "offline"
+    assert cli("analyze", path, "--speakers", "trainee,client", "--trainee", "trainee", "--out", offline_dir,
+               "--quiet").returncode == 0
+    shift_s = offset / 16000
+    live_summary = json.loads((out / "summary.json").read_text())
+    offline = json.loads((offline_dir / "summary.json").read_text())
+    for s_live, s_off in zip(live_summary["speakers"], offline["speakers"]):
+        assert s_live["talk_time_s"] == pytest.approx(s_off["talk_time_s"], abs=0.3)
+        assert s_live["interruptions_made"] == s_off["interruptions_made"]
+        assert s_live["backchannels"] == s_off["backchannels"]
+    live_events = _rows(out / "events.csv")
+    offline_events = _rows(offline_dir / "events.csv")
+    for kind, start, speaker in offline_events:
+        assert any(k == kind and sp == speaker and abs(st - shift_s - start) <= 0.05
+                   for k, st, sp in live_events), (kind, start, speaker)
+    assert live_summary["quality"]["dropped_blocks"] == 0
+
+
+def _rows(path):
+    import csv
+
+    with open(path, newline="") as f:
+        return [(r["kind"], float(r["start_s"]), r["speaker"]) for r in csv.DictReader(f)
+                if r["kind"] not in ("pause", "gap")]
+
+
+def test_device_that_disappears_ends_the_session_cleanly(pulse, excerpt, tmp_path):
+    path, clip = excerpt
+    out = tmp_path / "session"
+    live = _live(out, "--duration", 30)
+    _wait_recording(out)
+    player = _paplay(path)
+    time.sleep(3)
+    try:
+        assert _pactl("unload-module", _sink_module()).returncode == 0
+        stdout, stderr = live.communicate(timeout=20)        # ends by itself, long before --duration
+    finally:
+        player.kill()
+        player.wait()
+        _pactl("load-module", *NULL_SINK.split())
+    assert live.returncode == 0, stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is True
+    assert any("stopped delivering audio" in w for w in summary["quality"]["warnings"])
+    recorded, rate = sf.read(out / "audio.wav", dtype="int16")
+    assert 2.0 < len(recorded) / rate < 10
+    assert summary["source"]["duration_s"] == pytest.approx(len(recorded) / rate, abs=1e-3)
+    assert (out / "report.png").exists()
+
+
+def test_stalled_process_loses_input_and_it_is_recorded(pulse, excerpt, tmp_path):
+    # PulseAudio buffers about 4 MB for a reader; at 8 channels x 96 kHz that is under 3 s, so a 6 s stall
+    # of the whole process (as on an overloaded machine) loses about 3 s of input, without any overflow flag.
+    path, clip = excerpt
+    out = tmp_path / "session"
+    live = _live(out, "--duration", 14, "--rate", 96000, "--channels", "1,8")
+    _wait_recording(out)
+    player = _paplay(path)
+    time.sleep(3)
+    live.send_signal(signal.SIGSTOP)
+    time.sleep(6)
+    live.send_signal(signal.SIGCONT)
+    stdout, stderr = live.communicate(timeout=40)
+    player.kill()
+    player.wait()
+    assert live.returncode == 0, stderr
+    quality = json.loads((out / "summary.json").read_text())["quality"]
+    recorded, rate = sf.read(out / "audio.wav", dtype="int16")
+    assert quality["dropped_blocks"] == 1
+    assert 2.0 <= quality["dropped_block_times_s"][0] <= 4.5
+    lost_s = float(re.search(r"about ([0-9.]+) s of input was lost", " ".join(quality["warnings"])).group(1))
+    assert 1.5 <= lost_s <= 6
+    assert len(recorded) / rate + lost_s == pytest.approx(14, abs=1.0)     # lost, not invented or hidden
+
+
+def test_bad_device_arguments(pulse, tmp_path):
+    out = tmp_path / "s"
+    assert_user_error(cli("live", "--device", "no-such-device", "--no-plot", "--out", out),
+                      "no input device matches --device 'no-such-device'", " pulse ", extra_lines=True)
+    assert_user_error(cli("live", "--device", "99", "--no-plot", "--out", out), "--device '99'", extra_lines=True)
+    assert_user_error(cli("live", "--device", "pulse", "--channels", "1,40", "--no-plot", "--out", out),
+                      "input channel(s) but channels 1,40", extra_lines=True)
+    assert_user_error(cli("live", "--device", "pulse", "--rate", "1234567", "--no-plot", "--out", out),
+                      "refuses 1234567 Hz", "omit --rate")
+    assert_user_error(cli("live", "--device", "pulse", "--rate", "4000", "--no-plot", "--out", out),
+                      "--rate 4000", "at least 8000")
+    assert not (out / "audio.wav").exists()
