@@ -18,7 +18,8 @@ import numpy as np
 from talkbalance.errors import UserError
 from talkbalance.sources import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
-BLOCK_S = 0.02            # seconds per block delivered to the queue
+BLOCK_S = 0.04            # seconds per block delivered to the queue
+READ_BLOCKS = 25          # a replayed file is read this many blocks at a time
 PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get install libportaudio2; "
                   "macOS: brew install portaudio); `analyze` and `live --replay` work without it")
 
@@ -172,6 +173,7 @@ class FileInput:
         self._out = out
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replay", daemon=True)
+        self.started_s = 0.0            # monotonic time the replay began
 
     def start(self) -> None:
         self._thread.start()
@@ -182,17 +184,20 @@ class FileInput:
         self._thread.join()
 
     def _run(self) -> None:
-        sent = 0
-        start = time.monotonic()
+        """Like a device, deliver each block once its last sample is due; then ``End``."""
+        sent, reason = 0, ""
+        self.started_s = time.monotonic()
+        size = max(1, int(self.rate_hz * BLOCK_S))
         try:
-            for block in self._source.blocks(max(1, int(self.rate_hz * BLOCK_S))):
-                due = start + sent / self.rate_hz / self._speed
-                if self._stop.wait(max(0.0, due - time.monotonic())):
-                    break
-                self._out.put(Block(block, time.monotonic()))
-                sent += len(block)
-            self._out.put(End())
+            for chunk in self._source.blocks(size * READ_BLOCKS):
+                for block in np.split(chunk, range(size, len(chunk), size)):
+                    sent += len(block)
+                    due = self.started_s + sent / self.rate_hz / self._speed
+                    if self._stop.wait(max(0.0, due - time.monotonic())):
+                        return
+                    self._out.put(Block(block, time.monotonic()))
         except UserError as exc:
-            self._out.put(End(f"the replayed file could not be read to the end: {exc}"))
+            reason = f"the replayed file could not be read to the end: {exc}"
         finally:
             self._source.close()
+            self._out.put(End(reason))

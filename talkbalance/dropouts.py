@@ -23,7 +23,7 @@ class DropoutDetector:
         self.tolerance_s = tolerance_s
         self._start_s: float | None = None
         self._received = 0
-        self._lags: deque[tuple[float, float]] = deque()     # (arrival_s, lag_s) before any suspected loss
+        self._lags: deque[tuple[float, float]] = deque()     # (arrival_s, lag_s), lags increasing (sliding minimum)
         self._suspect: tuple[float, int, float, float] | None = None  # (since_s, position, baseline_s, lowest lag)
 
     def push(self, n_samples: int, arrival_s: float) -> tuple[float, int] | None:
@@ -40,10 +40,12 @@ class DropoutDetector:
         if self._suspect is None:
             while self._lags and self._lags[0][0] < arrival_s - BASELINE_S:
                 self._lags.popleft()
-            baseline = min((lg for _, lg in self._lags), default=lag)
+            baseline = self._lags[0][1] if self._lags else lag
             if lag - baseline > self.tolerance_s:
                 self._suspect = (arrival_s, position, baseline, lag)
             else:
+                while self._lags and self._lags[-1][1] >= lag:     # keep lags increasing: the first is the lowest
+                    self._lags.pop()
                 self._lags.append((arrival_s, lag))
             return None
         since, at, baseline, lowest = self._suspect

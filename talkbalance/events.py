@@ -141,11 +141,11 @@ def floor_turns(spurts: list[list[Spurt]]) -> tuple[list[Turn], list[FloorChange
     return turns, changes
 
 
-def pending_interruptions(final: list[list[Spurt]], open_spurts: list[Spurt | None], rules: FrameRules) -> list[Event]:
-    """Interruptions that are already certain although one of their spurts is still open.
+def pending_overlaps(final: list[list[Spurt]], open_spurts: list[Spurt | None], rules: FrameRules) -> list[Event]:
+    """Interruptions and backchannels already certain although one of their spurts is still open.
 
-    For live cues: whatever the open spurts do next, these overlaps will be
-    classified as interruptions. The outcome is "" while it is still undecided.
+    For the live display: whatever the open spurts do next, these overlaps will
+    be classified so. An interruption's outcome is "" while still undecided.
     """
     events = []
     for j, i in ((0, 1), (1, 0)):
@@ -164,6 +164,8 @@ def pending_interruptions(final: list[list[Spurt]], open_spurts: list[Spurt | No
             elif y.length > rules.backchannel_max and overlap >= rules.min_interruption_overlap:
                 outcome = "unsuccessful" if y is not y_open and x.end >= y.end else ""
                 events.append(Event("interruption", y.start, min(x.end, y.end), j, i, outcome))
+            elif y is not y_open and x.end >= y.end:        # ended inside the partner's running spurt
+                events.append(Event("backchannel", y.start, y.end, j, i))
     return events
 
 

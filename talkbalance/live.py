@@ -20,6 +20,7 @@ from talkbalance.dropouts import DropoutDetector
 from talkbalance.engine import Engine, to_int16
 from talkbalance.errors import UserError
 from talkbalance.live_view import LiveView, Snapshot
+from talkbalance.model import Event
 from talkbalance.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
 from talkbalance.recorder import WavRecorder
 from talkbalance.report import write_report
@@ -39,7 +40,8 @@ class LiveSession:
         self.engine = Engine(cfg, rate_hz)
         self.view = LiveView(self.engine)
         self.latest: Snapshot = self.view.snapshot()
-        self.latencies_s: list[float] = []          # block arrival → snapshot published
+        self.latencies_s: list[float] = []          # block arrival → snapshot published (for benchmarks)
+        self.logged: list[tuple[Event, float]] = []  # each event and when it was written to events.csv
         self.error: UserError | None = None
         self.end_reason = ""
         self._dropouts = DropoutDetector(rate_hz)
@@ -82,6 +84,7 @@ class LiveSession:
         self.engine.feed(samples)
         for event in self.view.refresh():
             self._events.writerow(event_row(event, list(self.view.names), self.engine.frame_s))
+            self.logged.append((event, time.monotonic()))
         self.latest = self.view.snapshot()
         self.latencies_s.append(time.monotonic() - block.arrival_s)
         self._events_file.flush()

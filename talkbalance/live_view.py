@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from talkbalance.engine import Engine
-from talkbalance.events import floor_turns, pending_interruptions, settled_frame, to_frames
-from talkbalance.intervals import as_intervals, intersection
+from talkbalance.events import floor_turns, pending_overlaps, settled_frame, to_frames
 from talkbalance.model import Conversation, Event, Spurt
 
 WINDOW_S = 60.0          # seconds of timeline shown
 CUE_HOLD_S = 5.0         # an interruption cue stays up this long
+MONOLOGUE_CHECK_S = 0.25 # the trainee's running turn is measured this often
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,15 @@ class LiveView:
         self.frame_s = engine.frame_s
         self._monologue = to_frames(cfg.coaching.monologue_alert_s, self.frame_s)
         self._cue_hold = to_frames(CUE_HOLD_S, self.frame_s)
+        self._check_every = to_frames(MONOLOGUE_CHECK_S, self.frame_s)
+        self._checked_at = -self._check_every
+        self._monologue_cue = ""
         self._conv: Conversation = engine.conversation()
         self._n_final = 0
         self._logged = 0
         self._talk = [0, 0]             # frames of final spurts per speaker
         self._made = {"interruption": [0, 0], "backchannel": [0, 0]}   # final events per actor
+        self._final_keys: set[tuple[str, int, int]] = set()
 
     def refresh(self) -> list[Event]:
         """Re-derive after new final spurts; return the events that just settled, in order."""
@@ -80,6 +84,7 @@ class LiveView:
             self._conv = self.engine.conversation()
             self._n_final = n_final
             self._talk = [sum(s.length for s in sp) for sp in self.engine.spurts]
+            self._final_keys = {(e.kind, e.speaker, e.start) for e in self._conv.events}
             self._made = {kind: [sum(1 for e in self._conv.events if e.kind == kind and e.speaker == k) for k in (0, 1)]
                           for kind in ("interruption", "backchannel")}
         opens = self.engine.open_spurts()
@@ -100,16 +105,14 @@ class LiveView:
         opens = eng.open_spurts()
         recent = [_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(eng.spurts)]
         spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
-        both = intersection(*(as_intervals([(s.start, s.end) for s in sp]) for sp in recent))
-        overlaps = tuple((a * fs, b * fs) for a, b in both.tolist())
+        overlaps = tuple((a * fs, b * fs) for a, b in _overlaps(*recent))
 
-        pending = pending_interruptions(eng.spurts, opens, eng.rules)
-        final_keys = {(e.speaker, e.start) for e in self._conv.events if e.kind == "interruption"}
-        pending = [e for e in pending if (e.speaker, e.start) not in final_keys]
+        pending = pending_overlaps(eng.spurts, opens, eng.rules)
+        pending = [e for e in pending if (e.kind, e.speaker, e.start) not in self._final_keys]
         marks = [e for e in self._conv.events if e.kind in ("interruption", "backchannel") and e.start >= lo]
         marks += pending
-        interruptions = [self._made["interruption"][k] + sum(1 for e in pending if e.speaker == k) for k in (0, 1)]
-
+        made = {kind: [self._made[kind][k] + sum(1 for e in pending if e.kind == kind and e.speaker == k)
+                       for k in (0, 1)] for kind in self._made}
         talk = [self._talk[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
         total = sum(talk)
         ends = [s.end for sp in recent for s in sp]
@@ -124,7 +127,7 @@ class LiveView:
             talk_s=(talk[0] * fs, talk[1] * fs),
             share=(talk[0] / total, talk[1] / total) if total else None,
             share_band=self.band, trainee=self.trainee,
-            interruptions=tuple(interruptions), backchannels=tuple(self._made["backchannel"]),
+            interruptions=tuple(made["interruption"]), backchannels=tuple(made["backchannel"]),
             silence_s=0.0 if speaking or last_end is None else (now - last_end) * fs,
             last_speaker=last_speaker,
             last_latency_s=(gaps[0].end - gaps[0].start) * fs if gaps else None,
@@ -143,14 +146,38 @@ class LiveView:
                  if e.kind == "interruption" and e.speaker == t and now - e.start <= self._cue_hold]
         if fresh:
             cues.append(f"{self.names[t]} interrupted {self.names[1 - t]}")
-        if opens[t] is not None:
-            lo = now - self._monologue - self._cue_hold
-            turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else [])
-                                    for k, sp in enumerate(self.engine.spurts)])
-            held = turns[-1].end - turns[-1].start if turns else 0
-            if held > self._monologue and turns[-1].speaker == t:
-                cues.append(f"{self.names[t]} has talked for {held * self.frame_s:.0f} s")
+        if now - self._checked_at >= self._check_every:
+            self._checked_at, self._monologue_cue = now, self._monologue_text(opens, now)
+        if self._monologue_cue:
+            cues.append(self._monologue_cue)
         return cues
+
+    def _monologue_text(self, opens: list[Spurt | None], now: int) -> str:
+        """The monologue cue when the trainee is talking and has held the floor past ``monologue_alert_s``."""
+        t = self.trainee
+        if opens[t] is None:
+            return ""
+        lo = now - self._monologue - self._cue_hold
+        turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else [])
+                                for k, sp in enumerate(self.engine.spurts)])
+        held = turns[-1].end - turns[-1].start if turns else 0
+        if held > self._monologue and turns[-1].speaker == t:
+            return f"{self.names[t]} has talked for {held * self.frame_s:.0f} s"
+        return ""
+
+
+def _overlaps(a: list[Spurt], b: list[Spurt]) -> list[tuple[int, int]]:
+    """Where spurts of ``a`` and ``b`` (each in time order, short lists) overlap, in frames."""
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i].start, b[j].start), min(a[i].end, b[j].end)
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i].end < b[j].end:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 def _tail(spurts: list[Spurt], lo: int) -> list[Spurt]:

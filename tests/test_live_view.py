@@ -14,7 +14,7 @@ import soundfile as sf
 from conftest import DEMO, ROOT
 from talkbalance.config import Config, load_config
 from talkbalance.engine import Engine
-from talkbalance.events import FrameRules, pending_interruptions, settled_frame
+from talkbalance.events import FrameRules, pending_overlaps, settled_frame
 from talkbalance.live_view import LiveView
 from talkbalance.model import Event, Spurt
 
@@ -31,39 +31,48 @@ def B(start, end):
 
 # -- interruptions certain before the spurts are final ---------------------------------------
 
+def test_short_spurt_ended_inside_running_partner_is_a_backchannel_at_once():
+    assert pending_overlaps([[], [B(200, 260)]], [A(0, 300), None], RULES) == [Event("backchannel", 200, 260, 1, 0)]
+
+
+def test_short_spurt_ended_after_partner_last_spoke_is_undecided():
+    # A's open spurt last had speech at 250; B ended at 260: A may have stopped (transition) or go on.
+    assert pending_overlaps([[], [B(200, 260)]], [A(0, 250), None], RULES) == []
+
+
 def test_open_overlap_is_not_yet_an_interruption_while_it_could_be_a_backchannel():
     # B has talked 0.9 s inside A's running spurt: it may still end as a backchannel.
-    assert pending_interruptions([[], []], [A(0, 500), B(200, 290)], RULES) == []
+    assert pending_overlaps([[], []], [A(0, 500), B(200, 290)], RULES) == []
 
 
 def test_open_overlap_longer_than_a_backchannel_is_an_interruption_with_open_outcome():
     # B has talked 1.01 s inside A's running spurt: whatever happens next, it is an interruption.
-    assert pending_interruptions([[], []], [A(0, 500), B(200, 301)], RULES) == [
+    assert pending_overlaps([[], []], [A(0, 500), B(200, 301)], RULES) == [
         Event("interruption", 200, 301, 1, 0, "")]
 
 
 def test_partner_finished_while_interrupter_talks_on_is_successful_at_once():
     # A's spurt ended (final) at 260, 0.6 s after B came in; B is still talking.
-    assert pending_interruptions([[A(0, 260)], []], [None, B(200, 280)], RULES) == [
+    assert pending_overlaps([[A(0, 260)], []], [None, B(200, 280)], RULES) == [
         Event("interruption", 200, 260, 1, 0, "successful")]
 
 
 def test_partner_finished_soon_after_is_a_transition_not_an_interruption():
-    assert pending_interruptions([[A(0, 220)], []], [None, B(200, 280)], RULES) == []
+    assert pending_overlaps([[A(0, 220)], []], [None, B(200, 280)], RULES) == []
 
 
 def test_final_long_spurt_inside_running_partner_is_unsuccessful():
     # B's 1.5 s spurt is final and lies inside A's spurt, which is still running.
-    assert pending_interruptions([[], [B(200, 350)]], [A(0, 400), None], RULES) == [
+    assert pending_overlaps([[], [B(200, 350)]], [A(0, 400), None], RULES) == [
         Event("interruption", 200, 350, 1, 0, "unsuccessful")]
 
 
 def test_simultaneous_start_is_never_flagged():
-    assert pending_interruptions([[], []], [A(0, 500), B(10, 400)], RULES) == []
+    assert pending_overlaps([[], []], [A(0, 500), B(10, 400)], RULES) == []
 
 
 def test_both_final_is_left_to_derive():
-    assert pending_interruptions([[A(0, 500)], [B(200, 400)]], [None, None], RULES) == []
+    assert pending_overlaps([[A(0, 500)], [B(200, 400)]], [None, None], RULES) == []
 
 
 # -- settling ---------------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Latency and CPU of the live monitor, on a replay of the demo session paced in real time.
+
+``python -m benchmarks.live_monitor [--seconds S]`` writes benchmarks/results/live_monitor.md.
+
+Replay goes through the same queue, worker, writers and display as a device
+(each 20 ms block is delivered when its last sample is due), so this measures:
+
+- block arrival → updated snapshot (the worker's whole job per block);
+- event rule satisfied → on screen: for each interruption and backchannel, the
+  audio moment its class became certain (an interruption: the interrupter past
+  ``backchannel_max_s`` inside the partner's speech, or the partner's spurt
+  confirmed ended, ``min_pause_s`` after its last speech frame; a backchannel:
+  its own end confirmed) to the display update that first drew it;
+- event rule satisfied → written to events.csv (the log keeps time order, so an
+  event is written once nothing earlier can still change);
+- CPU time of the whole process per second of session, with the plot window
+  (under Xvfb when there is no display) and with the console status line.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from talkbalance.capture import BLOCK_S, FileInput
+from talkbalance.config import load_config
+from talkbalance.live import LiveSession
+from talkbalance.model import Event, Spurt
+from talkbalance.monitor import DISPLAY_EVERY_S
+from talkbalance.status_line import StatusLine
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
+CONFIG = ROOT / "configs" / "peer-support.toml"
+OUT = ROOT / "benchmarks" / "results" / "live_monitor.md"
+
+
+def run_session(seconds: float, plot: bool) -> dict:
+    """Replay the demo for ``seconds`` at real time through the live path; return the timings."""
+    cfg = load_config(CONFIG)
+    blocks: queue.Queue = queue.Queue()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = FileInput(str(DEMO), None, 1.0, blocks)
+        session = LiveSession(cfg, source.rate_hz, Path(tmp) / "session", {"inputs": [str(DEMO)]})
+        if plot:
+            from talkbalance.live_plot import LivePlot
+
+            display = LivePlot(session.latest)
+        else:
+            display = StatusLine(io.StringIO())
+        worker = threading.Thread(target=session.run, args=(blocks,))
+        shown: dict[tuple, float] = {}
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        worker.start()
+        source.start()
+        while worker.is_alive() and time.monotonic() - wall0 < seconds:
+            snap = session.latest
+            display.update(snap)
+            now = time.monotonic()
+            for m in snap.marks:
+                shown.setdefault((m.kind, m.speaker, round(m.start_s / session.engine.frame_s)), now)
+            if plot:
+                display.wait(DISPLAY_EVERY_S)
+            else:
+                time.sleep(DISPLAY_EVERY_S)
+        cpu_s, wall_s = time.process_time() - cpu0, time.monotonic() - wall0
+        source.stop()
+        worker.join()
+        display.close()
+        engine = session.engine
+        events = engine.conversation().events
+        session.finish()
+    logged_at = {(e.kind, e.speaker, e.start): t for e, t in session.logged}
+    due = [(e, _certain_frame(e, engine.spurts, engine.rules, cfg)) for e in events
+           if e.kind in ("interruption", "backchannel")]
+    frame_samples = engine.frame_samples
+    block = int(source.rate_hz * BLOCK_S)
+
+    def arrival(frame: int) -> float:
+        """When the block holding the end of ``frame`` was delivered."""
+        last_sample = (frame + 1) * frame_samples - 1
+        return source.started_s + (last_sample // block + 1) * block / source.rate_hz
+
+    screen = [shown[(e.kind, e.speaker, e.start)] - arrival(f) for e, f in due
+              if (e.kind, e.speaker, e.start) in shown]
+    log = [logged_at[(e.kind, e.speaker, e.start)] - arrival(f) for e, f in due
+           if (e.kind, e.speaker, e.start) in logged_at]
+    return {"plot": plot, "seconds": wall_s, "cpu_share": cpu_s / wall_s,
+            "snapshot_ms": np.array(session.latencies_s) * 1000, "screen_s": np.array(screen),
+            "log_s": np.array(log), "events": len(due)}
+
+
+def _certain_frame(e: Event, spurts: list[list[Spurt]], rules, cfg) -> int:
+    """The frame after which the audio so far fixes the event's class (see the module docstring)."""
+    y = next(s for s in spurts[e.speaker] if s.start == e.start)
+    min_pause = round(cfg.talkspurts.min_pause_s / (cfg.vad.frame_ms / 1000))
+    if e.kind == "backchannel":
+        return y.end + min_pause
+    x = next(s for s in spurts[e.other] if s.start <= e.start < s.end or s.start == e.start)
+    candidates = []
+    if y.length > rules.backchannel_max and min(x.end, y.end) - y.start >= rules.min_interruption_overlap:
+        candidates.append(y.start + rules.backchannel_max + 1)
+    if e.outcome == "successful":
+        candidates.append(x.end + min_pause)
+    else:
+        candidates.append(y.end + min_pause)
+    return min(candidates)
+
+
+def _pct(values: np.ndarray, q: float, scale: float = 1.0) -> str:
+    return f"{np.percentile(values, q) * scale:.0f}" if len(values) else "-"
+
+
+def report(runs: list[dict]) -> str:
+    lines = ["| display | session | CPU (one core) | block → snapshot p50 / p99 / max | rule → screen p50 / max "
+             "| rule → events.csv p50 / max | events |",
+             "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        ms = r["snapshot_ms"]
+        lines.append(
+            f"| {'plot window' if r['plot'] else 'status line'} | {r['seconds']:.0f} s | {r['cpu_share']:.1%} "
+            f"| {np.percentile(ms, 50):.1f} / {np.percentile(ms, 99):.1f} / {ms.max():.1f} ms "
+            f"| {_pct(r['screen_s'], 50, 1000)} / {_pct(r['screen_s'], 100, 1000)} ms "
+            f"| {_pct(r['log_s'], 50, 1000)} / {_pct(r['log_s'], 100, 1000)} ms | {r['events']} |")
+    return "\n".join(lines)
+
+
+def _with_display():
+    """A context that provides an X display (Xvfb) when there is none."""
+    if os.environ.get("DISPLAY") or shutil.which("Xvfb") is None:
+        return None
+    display = ":97"
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24"], stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    os.environ["DISPLAY"] = display
+    return proc
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.live_monitor", description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=100.0, help="session length per run (the demo is 102 s)")
+    args = parser.parse_args(argv)
+    xvfb = _with_display()
+    try:
+        runs = [run_session(args.seconds, plot=False), run_session(args.seconds, plot=True)]
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+    text = (f"Live monitor on a real-time replay of the demo session ({args.seconds:.0f} s per run, "
+            f"{os.cpu_count()} cores, `python -m benchmarks.live_monitor`):\n\n{report(runs)}\n")
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
