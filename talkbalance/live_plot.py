@@ -4,8 +4,9 @@ Shows the last ``window_s`` seconds as a scrolling timeline in relative time (no
 the right edge), the talk share against the trainee's target band, the running
 counters and timers, and a red cue box while the trainee has an alert. The axes,
 labels and legend are drawn once and cached; each ``update`` restores that
-background, redraws the changing artists (a fixed pool, never new ones) and blits.
-Drawing follows the look of ``report.png``. Main thread only.
+background, redraws the changing artists (a fixed pool, never new ones) and blits;
+canvases that cannot blit draw in full instead. Changing texts are drawn from cached
+bitmaps (``_StampText``). Drawing follows the look of ``report.png``. Main thread only.
 """
 from __future__ import annotations
 
@@ -37,11 +38,14 @@ OUTCOMES = {                   # outcome -> (marker face, marker edge, label suf
 }
 _, BACKCHANNEL_MARKER, BACKCHANNEL_COLOUR, BACKCHANNEL_SIZE, _ = SMALL_MARKS["backchannel"]
 LANE = (1, 0)                  # y of each speaker's lane: the first speaker on top
-LABEL_GAP = 0.12              # "A→B" labels are this share of the window apart at least (else skipped)
+LABEL_GAP = 0.12               # "A→B" labels are this share of the window apart at least (else skipped)
 LABELS_PER_LANE = math.ceil(1 / LABEL_GAP) + 1
+LABEL_ABOVE_MARK = 0.12        # lane units between an interruption mark and its label
 NICE_STEPS_S = (1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600)
 PANEL_X = 0.64                 # left edge of the counters (figure fraction)
-SILENCE_NUMBER_PT = 100        # the silence timer's right edge, from PANEL_X
+COLUMNS_PT = (165, 250)        # right edges of each speaker's column of counts, from PANEL_X
+ROWS_Y = (0.30, 0.245, 0.19, 0.13, 0.07, 0.025)   # names, interruptions, backchannels, silence, latency, dropped
+SHARE_TEXT_MIN_PCT = 18        # narrower share bars carry no "A 12 %" text
 STAMPS_KEPT = 256              # rendered strings each text keeps
 
 
@@ -162,7 +166,7 @@ class LivePlot:
                                                           markeredgewidth=1.3, zorder=5)[0])
                                for outcome, (face, edge, _) in OUTCOMES.items()}
         self._mark_labels = [self._add(_text(ax, 0, 0, "", ha="center", va="bottom", fontsize=8, zorder=6,
-                                               clip_on=True, visible=False))
+                                             clip_on=True, visible=False))
                              for _ in range(2 * LABELS_PER_LANE)]
 
         ax.set_xlim(-self._window_s, 0)
@@ -170,7 +174,8 @@ class LivePlot:
         step = next((s for s in NICE_STEPS_S if self._window_s / s <= 7), NICE_STEPS_S[-1])
         ticks = np.arange(-math.floor(self._window_s / step) * step, 0.5 * step, step)
         ax.set_xticks(ticks, [f"−{-t:g} s" if t else "now" for t in ticks], fontsize=9)
-        ax.set_yticks(LANE, [_label(n, r) for n, r in zip(first.names, first.roles)], fontsize=11)
+        ax.set_yticks(LANE, [_label(n, r).replace(" (", "\n(") for n, r in zip(first.names, first.roles)],
+                      fontsize=10.5)
         for k, tick in enumerate(ax.get_yticklabels()):
             tick.set_color(SPEAKER_COLOURS[k])
         ax.tick_params(axis="y", length=0)
@@ -180,7 +185,6 @@ class LivePlot:
             ax.spines[side].set_visible(False)
         ax.legend(handles=_legend_handles(), loc="lower right", bbox_to_anchor=(1, 1), ncol=5, frameon=False,
                   fontsize=8.5, handletextpad=0.3, columnspacing=1.2, borderaxespad=0.2)
-        self._timeline = ax
 
     def _set_timeline(self, snap: Snapshot) -> None:
         now = snap.now_s
@@ -206,7 +210,7 @@ class LivePlot:
                 continue
             last_x[m.speaker] = x
             text = next(labels)
-            text.set_position((x, LANE[m.speaker] + MARK_OFFSET + 0.12))
+            text.set_position((x, LANE[m.speaker] + MARK_OFFSET + LABEL_ABOVE_MARK))
             text.set_text(f"{self._names[m.speaker]}→{self._names[m.other]}{OUTCOMES[m.outcome][2]}")
             text.set_color(PENDING_COLOUR if m.outcome == "" else INK)
             text.set_visible(True)
@@ -231,7 +235,7 @@ class LivePlot:
         self._share_texts = [self._add(_text(ax, x, 0, "", ha=ha, va="center", color="white", fontsize=9.5,
                                              weight="bold", zorder=5))
                              for x, ha in ((1.5, "left"), (98.5, "right"))]
-        self._share_none = self._add(_text(ax, 50, 0, "no speech yet", ha="center", va="center", color=MUTED,
+        self._share_none = self._add(_text(ax, 50, 0, "", ha="center", va="center", color=MUTED,
                                            fontsize=10, style="italic", zorder=5))
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.5, 0.5)
@@ -248,57 +252,65 @@ class LivePlot:
         self._share_bars[1].set_x(100 - widths[1])
         self._share_bars[1].set_width(widths[1])
         for k, text in enumerate(self._share_texts):
-            text.set_text(f"{self._names[k]} {widths[k]:.0f} %")
-            text.set_visible(widths[k] >= 18)
-        self._share_none.set_visible(snap.share is None)
+            text.set_text(f"{self._names[k]} {widths[k]:.0f} %" if widths[k] >= SHARE_TEXT_MIN_PCT else "")
+        self._share_none.set_text("" if snap.share else "no speech yet")
 
     # --- text panel, header and cue --------------------------------------------------------
 
     def _build_panel(self, title: str) -> None:
-        """An overlay axes in figure coordinates for the header, the cue box and the counters."""
+        """An overlay axes in figure coordinates: header, cue box, session clock and the counters,
+        with each speaker's counts in a column under their name."""
         ax = self.fig.add_axes((0, 0, 1, 1), label="panel")
         ax.set_axis_off()
         ax.set_navigate(False)
         ax.text(0.015, 0.955, title, fontsize=13, weight="bold", color=INK, va="center")
-        self._clock = self._add(_text(ax, 0.985, 0.955, "", ha="right", va="center", fontsize=11, color=INK))
-        self._cue = self._add(_text(ax, 0.5, 0.955, "", ha="center", va="center", fontsize=12, weight="bold",
-                                      color="white", bbox={"boxstyle": "round,pad=0.35", "facecolor": CUE_COLOUR,
-                                                           "edgecolor": "none"}))
-        lines = [(0.30, 10, INK), (0.23, 10, INK), (0.085, 10, INK), (0.03, 9, CUE_COLOUR)]
-        self._counts, self._backchannel_counts, self._latency, self._dropped = (
-            self._add(_text(ax, PANEL_X, y, "", fontsize=size, color=colour, va="center")) for y, size, colour in lines)
+        self._cue = self._add(_text(ax, 0.985, 0.955, "", ha="right", va="center", fontsize=12, weight="bold",
+                                    color="white", bbox={"boxstyle": "round,pad=0.35", "facecolor": CUE_COLOUR,
+                                                         "edgecolor": "none"}))
+        self._clock = self._add(_text(ax, 0.98, 0.355, "", ha="right", va="center", fontsize=10, color=MUTED))
+
+        def at_pt(x_pt: float):
+            """Figure fraction in y, ``x_pt`` points right of the panel's left edge in x."""
+            return offset_copy(ax.transAxes, self.fig, x=x_pt, units="points")
+
+        for k, name in enumerate(self._names):
+            ax.text(PANEL_X, ROWS_Y[0], name, transform=at_pt(COLUMNS_PT[k]), ha="right", va="center",
+                    fontsize=10, weight="bold", color=SPEAKER_COLOURS[k])
+        for y, label in zip(ROWS_Y[1:4], ("interruptions", "backchannels", "silence")):
+            ax.text(PANEL_X, y, label, fontsize=10, color=INK, va="center")
+        self._interruption_counts, self._backchannel_counts = (
+            [self._add(_text(ax, PANEL_X, y, "", transform=at_pt(COLUMNS_PT[k]), ha="right", va="center",
+                             fontsize=11, color=INK)) for k in (0, 1)]
+            for y in ROWS_Y[1:3])
         # the running silence: only the number changes every frame, so it is a text of its own
-        ax.text(PANEL_X, 0.16, "silence", fontsize=11, color=INK, va="center")
-        number_right = offset_copy(ax.transAxes, self.fig, x=SILENCE_NUMBER_PT, units="points")
-        self._silence = self._add(_text(ax, PANEL_X, 0.16, "", fontsize=14, weight="bold", color=INK, ha="right",
-                                        va="center", transform=number_right))
-        after_left = offset_copy(ax.transAxes, self.fig, x=SILENCE_NUMBER_PT + 5, units="points")
-        self._silence_after = self._add(_text(ax, PANEL_X, 0.16, "", fontsize=11, color=INK, va="center",
-                                              transform=after_left))
+        self._silence = self._add(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0]), ha="right",
+                                        va="center", fontsize=14, weight="bold", color=INK))
+        self._silence_after = self._add(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0] + 5),
+                                              va="center", fontsize=10, color=INK))
+        self._latency = self._add(_text(ax, PANEL_X, ROWS_Y[4], "", fontsize=10, color=INK, va="center"))
+        self._dropped = self._add(_text(ax, PANEL_X, ROWS_Y[5], "", fontsize=9, color=CUE_COLOUR, va="center"))
 
     def _set_panel(self, snap: Snapshot) -> None:
-        a, b = self._names
         self._clock.set_text(f"session {_clock(snap.now_s)}")
-        self._cue.set_text("   ·   ".join(snap.cues))
-        self._cue.set_visible(bool(snap.cues))
-        self._counts.set_text(f"interruptions   {a}→{b} {snap.interruptions[0]}    {b}→{a} {snap.interruptions[1]}")
-        self._backchannel_counts.set_text(f"backchannels   {a} {snap.backchannels[0]}    {b} {snap.backchannels[1]}")
+        self._cue.set_text("   ·   ".join(snap.cues))            # no cues: an empty text, no box
+        for k in (0, 1):
+            self._interruption_counts[k].set_text(str(snap.interruptions[k]))
+            self._backchannel_counts[k].set_text(str(snap.backchannels[k]))
         talking = snap.silence_s <= 0
         self._silence.set_text("–" if talking else f"{snap.silence_s:.1f} s")
         self._silence_after.set_text("" if talking or snap.last_speaker is None
                                      else f"after {self._names[snap.last_speaker]}")
         self._latency.set_text("last response: –" if snap.last_latency_s is None else
                                f"last response: {self._names[snap.last_responder]} after {snap.last_latency_s:.2f} s")
-        self._dropped.set_text(f"dropped audio blocks: {snap.dropped_blocks}")
-        self._dropped.set_visible(snap.dropped_blocks > 0)
+        self._dropped.set_text(f"dropped audio blocks: {snap.dropped_blocks}" if snap.dropped_blocks else "")
 
 
 class _StampText(Text):
     """A ``Text`` that draws its string from a cached bitmap.
 
-    matplotlib renders text glyph by glyph, several ms a string: the dozen texts
-    redrawn every frame would cost far more than the rest of the blit. Only the
-    string, colour and dpi key the cache; other properties must stay as created.
+    matplotlib (3.11) renders text glyph by glyph, 3–7 ms a string here: the dozen
+    texts redrawn every frame would cost several times the rest of the update. Only
+    the string, colour and dpi key the cache; other properties must stay as created.
     """
 
     def __init__(self, *args, **kwargs):
@@ -323,18 +335,18 @@ class _StampText(Text):
 
     def _render(self, renderer) -> tuple[np.ndarray, int, int]:
         """The text (and its box) drawn alone: RGBA rows bottom up, and its offset from the anchor pixel."""
-        w, h = (int(v) for v in renderer.get_canvas_width_height())
-        scratch = RendererAgg(w, h, renderer.dpi)
-        x0, y0 = w // 2, h // 2
+        extent = self.get_window_extent(renderer)                  # the glyphs, without the box
+        anchor = self.get_transform().transform(self.get_unitless_position())
+        margin = int(2 * renderer.points_to_pixels(self.get_fontsize()))   # room for the box around them
+        x0, y0 = (round(margin + a - e) for a, e in zip(anchor, extent.p0))
+        scratch = RendererAgg(int(extent.width) + 2 * margin, int(extent.height) + 2 * margin, renderer.dpi)
         with self._cm_set(transform=IdentityTransform(), position=(x0, y0), clip_on=False):
             super().draw(scratch)
         rgba = np.asarray(scratch.buffer_rgba())
         rows = np.flatnonzero(rgba[..., 3].any(axis=1))
         cols = np.flatnonzero(rgba[..., 3].any(axis=0))
-        if not len(rows):
-            return rgba[:0, :0], 0, 0
         top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        return rgba[top:bottom, left:right][::-1].copy(), left - x0, (h - bottom) - y0
+        return rgba[top:bottom, left:right][::-1].copy(), left - x0, (rgba.shape[0] - bottom) - y0
 
 
 def _text(ax, x: float, y: float, s: str, **kwargs) -> _StampText:
