@@ -1,4 +1,4 @@
-# Quick start:  make demo   (set up, analyse the bundled demo session)
+# Quick start:  make demo   (set up, run the live monitor on a replay of the bundled demo session)
 #               make test   (set up, run the whole test suite)
 # Also:         make bench  (the researchers' benchmark, writes benchmarks/RESULTS.md; bench-quick: minutes)
 VENV ?= .venv
@@ -25,8 +25,8 @@ system:
 	fi
 
 demo: system setup
-	$(VENV)/bin/talkbalance analyze recordings/demo/practice_session.flac \
-	  --config configs/peer-support.toml --out recordings/demo_analysis
+	$(VENV)/bin/talkbalance live --replay recordings/demo/practice_session.flac --speed 4 \
+	  --config configs/peer-support.toml --out recordings/demo_session
 
 test: system setup
 	$(PY) -m pytest -q
@@ -38,4 +38,4 @@ bench-quick: system setup
 	$(PY) -m benchmarks --quick
 
 clean:
-	rm -rf $(VENV) recordings/demo_analysis
+	rm -rf $(VENV) recordings/demo_session recordings/demo_analysis

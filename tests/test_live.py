@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -181,3 +183,26 @@ def test_recover_a_folder_without_audio(tmp_path):
 ])
 def test_bad_live_arguments(tmp_path, args, phrases):
     assert_user_error(cli("live", "--no-plot", "--out", tmp_path / "s", *args), *phrases)
+
+
+def test_plot_window_under_xvfb(tmp_path):
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run not found: apt-get install -y xvfb")
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
+    proc = subprocess.run(["xvfb-run", "-a", sys.executable, "-m", "talkbalance", "live", "--replay", str(DEMO_FILE),
+                           "--speed", "10", "--duration", "4", "--config", str(PEER), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "no display" not in proc.stdout
+    assert json.loads((out / "summary.json").read_text())["source"]["duration_s"] > 20
+
+
+def test_no_display_falls_back_to_the_status_line(tmp_path):
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    proc = subprocess.run([sys.executable, "-m", "talkbalance", "live", "--replay", str(DEMO_FILE), "--speed", "20",
+                           "--duration", "2", "--out", str(out)], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "no display for the plot window; showing a status line instead" in proc.stdout
+    assert "interruptions A→B" in proc.stdout                  # the status line itself
