@@ -42,12 +42,13 @@ class LiveSession:
         self.latest: Snapshot = self.view.snapshot()
         self.latencies_s: list[float] = []          # block arrival → snapshot published (for benchmarks)
         self.logged: list[tuple[Event, float]] = []  # each event and when it was written to events.csv
-        self.error: UserError | None = None
+        self.error: UserError | None = None         # a write failure, reported after saving what can be saved
+        self.failure: Exception | None = None       # an unexpected error in the worker, re-raised after saving
         self.end_reason = ""
         self._dropouts = DropoutDetector(rate_hz)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-            self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, 2, SYNC_EVERY_S)
+            self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, 2)
             self._events_file = open(out_dir / "events.csv", "w", encoding="utf-8", newline="")
         except OSError as exc:
             raise UserError(f"{out_dir}: cannot create the session files ({exc.strerror or exc}); "
@@ -55,7 +56,7 @@ class LiveSession:
         self._events = csv.writer(self._events_file, lineterminator="\n")
         self._events.writerow(EVENTS_HEADER)
         self._events_file.flush()
-        self._summary_at = time.monotonic()
+        self._summary_at = self._synced_at = time.monotonic()
 
     # -- worker thread ------------------------------------------------------------------
     def run(self, blocks: queue.Queue) -> None:
@@ -70,6 +71,9 @@ class LiveSession:
             except OSError as exc:
                 self.error = UserError(f"{self.out_dir}: writing the session stopped ({exc.strerror or exc}); "
                                        "free some disk space. Everything written before stays readable.")
+                return
+            except Exception as exc:
+                self.failure = exc
                 return
 
     def _process(self, block: Block) -> None:
@@ -88,7 +92,12 @@ class LiveSession:
         self.latest = self.view.snapshot()
         self.latencies_s.append(time.monotonic() - block.arrival_s)
         self._events_file.flush()
-        if time.monotonic() - self._summary_at >= SUMMARY_EVERY_S:
+        now = time.monotonic()
+        if now - self._synced_at >= SYNC_EVERY_S:
+            self.audio.sync()
+            os.fsync(self._events_file.fileno())
+            self._synced_at = now
+        if now - self._summary_at >= SUMMARY_EVERY_S:
             self._save_interim_summary()
 
     def _note_dropout(self, at_s: float, lost_s: float | None = None) -> None:
@@ -100,8 +109,6 @@ class LiveSession:
                               "stalled); times after it are shifted by that much")
 
     def _save_interim_summary(self) -> None:
-        self.audio.sync()
-        os.fsync(self._events_file.fileno())
         summary = build_summary(self.engine.result_so_far(), self._source_now(), self.cfg, complete=False)
         write_summary(self.out_dir / "summary.json", summary)
         self._summary_at = time.monotonic()

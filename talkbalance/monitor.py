@@ -76,6 +76,8 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         signal.signal(signal.SIGTERM, previous_term)
     if session.error:
         raise session.error
+    if session.failure:
+        raise session.failure
     return session, summary
 
 

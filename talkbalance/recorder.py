@@ -2,14 +2,13 @@
 
 The WAV header is patched after every block (Python's ``wave`` does this when
 the length is not fixed up front) and each block is handed to the OS at once,
-so a killed process loses nothing; the file is synced to the disk every
-``sync_every_s`` seconds, so a power cut loses at most about that much. ``repair_wav`` fixes the header of
+so a killed process loses nothing; the caller decides how often ``sync`` pushes
+it to the disk, which bounds what a power cut can take. ``repair_wav`` fixes the header of
 a file whose writer died between writing data and patching the header.
 """
 from __future__ import annotations
 
 import os
-import time
 import wave
 from pathlib import Path
 
@@ -23,7 +22,7 @@ SAMPLE_BYTES = 2          # 16-bit PCM
 class WavRecorder:
     """Appends int16 blocks (n, channels) to a 16-bit PCM WAV file as they arrive."""
 
-    def __init__(self, path: Path, sample_rate_hz: int, channels: int, sync_every_s: float = 1.0):
+    def __init__(self, path: Path, sample_rate_hz: int, channels: int):
         self.path = path
         self.frames = 0
         self._file = open(path, "wb")
@@ -31,22 +30,17 @@ class WavRecorder:
         self._wav.setnchannels(channels)
         self._wav.setsampwidth(SAMPLE_BYTES)
         self._wav.setframerate(sample_rate_hz)
-        self._sync_every_s = sync_every_s
-        self._synced_at = time.monotonic()
 
     def write(self, block: np.ndarray) -> None:
         """Append one block; the header always describes the data written so far."""
         self._wav.writeframes(np.ascontiguousarray(block, dtype="<i2").tobytes())
         self._file.flush()          # in the OS's hands now: a killed process loses nothing
         self.frames += len(block)
-        if time.monotonic() - self._synced_at >= self._sync_every_s:
-            self.sync()
 
     def sync(self) -> None:
         """Push everything written so far to the disk."""
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._synced_at = time.monotonic()
 
     def close(self) -> None:
         self._wav.close()
