@@ -21,11 +21,11 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import queue
+import resource
 import shutil
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from talkbalance.capture import BLOCK_S, FileInput
 from talkbalance.config import load_config
-from talkbalance.live import LiveSession
+from talkbalance.live import Inbox, LiveSession
 from talkbalance.model import Event, Spurt
 from talkbalance.monitor import DISPLAY_EVERY_S
 from talkbalance.status_line import StatusLine
@@ -47,22 +47,21 @@ OUT = ROOT / "benchmarks" / "results" / "live_monitor.md"
 def run_session(seconds: float, plot: bool) -> dict:
     """Replay the demo for ``seconds`` at real time through the live path; return the timings."""
     cfg = load_config(CONFIG)
-    blocks: queue.Queue = queue.Queue()
+    inbox = Inbox()
     with tempfile.TemporaryDirectory() as tmp:
-        source = FileInput(str(DEMO), None, 1.0, blocks)
-        session = LiveSession(cfg, source.rate_hz, Path(tmp) / "session", {"inputs": [str(DEMO)]})
+        source = FileInput(str(DEMO), None, 1.0, inbox)
+        session = LiveSession(cfg, source.rate_hz, Path(tmp) / "session", {"inputs": [str(DEMO)]}, inbox)
         if plot:
             from talkbalance.live_plot import LivePlot
 
             display = LivePlot(session.latest)
         else:
             display = StatusLine(io.StringIO())
-        worker = threading.Thread(target=session.run, args=(blocks,))
         shown: dict[tuple, float] = {}
         cpu0, wall0 = time.process_time(), time.monotonic()
-        worker.start()
+        session.start()
         source.start()
-        while worker.is_alive() and time.monotonic() - wall0 < seconds:
+        while session.running and time.monotonic() - wall0 < seconds:
             snap = session.latest
             display.update(snap)
             now = time.monotonic()
@@ -74,7 +73,7 @@ def run_session(seconds: float, plot: bool) -> dict:
                 time.sleep(DISPLAY_EVERY_S)
         cpu_s, wall_s = time.process_time() - cpu0, time.monotonic() - wall0
         source.stop()
-        worker.join()
+        session.join()
         display.close()
         engine = session.engine
         events = engine.conversation().events
@@ -97,6 +96,29 @@ def run_session(seconds: float, plot: bool) -> dict:
     return {"plot": plot, "seconds": wall_s, "cpu_share": cpu_s / wall_s,
             "snapshot_ms": np.array(session.latencies_s) * 1000, "screen_s": np.array(screen),
             "log_s": np.array(log), "events": len(due)}
+
+
+def device_cpu(seconds: float, device: str = "pulse") -> float | None:
+    """CPU share of ``talkbalance live --device DEVICE --no-plot`` while the demo plays into it.
+
+    Differential: a run of ``seconds`` minus a 2 s run, so start-up and the final
+    files cancel out. Needs a PulseAudio sink whose monitor the device records
+    (see tests/test_live_device.py); returns None when ``paplay`` is missing.
+    """
+    if shutil.which("paplay") is None:
+        return None
+    used = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, duration in enumerate((2.0, seconds)):
+            player = subprocess.Popen(["paplay", str(DEMO)])
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, "-m", "talkbalance", "live", "--device", device, "--no-plot",
+                            "--duration", str(duration), "--out", f"{tmp}/s{k}"], check=True, capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            player.kill()
+            player.wait()
+            used.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return (used[1] - used[0]) / (seconds - 2.0)
 
 
 def _certain_frame(e: Event, spurts: list[list[Spurt]], rules, cfg) -> int:
@@ -148,6 +170,9 @@ def _with_display():
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.live_monitor", description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=100.0, help="session length per run (the demo is 102 s)")
+    parser.add_argument("--device", action="store_true",
+                        help="also measure CPU while capturing from PulseAudio's 'pulse' device (needs a running "
+                             "PulseAudio with a sink the demo can play into)")
     args = parser.parse_args(argv)
     xvfb = _with_display()
     try:
@@ -155,8 +180,12 @@ def main(argv=None) -> int:
     finally:
         if xvfb is not None:
             xvfb.terminate()
+    device = device_cpu(args.seconds) if args.device else None
     text = (f"Live monitor on a real-time replay of the demo session ({args.seconds:.0f} s per run, "
             f"{os.cpu_count()} cores, `python -m benchmarks.live_monitor`):\n\n{report(runs)}\n")
+    if device is not None:
+        text += (f"\nCapturing from the PulseAudio device while the demo plays into it (`--device`, status line, "
+                 f"no file reading): {device:.1%} of one core.\n")
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(text)
     print(text)

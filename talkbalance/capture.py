@@ -1,14 +1,13 @@
 """Audio input for the live monitor: a sound device through sounddevice, or a file replayed in time.
 
-Both put the same items on a queue: ``Block`` for audio, then exactly one
-``End`` that says why the input stopped. The device callback only copies the
+Both put the same items into ``out`` (anything with ``put``): ``Block`` for
+audio, then exactly one ``End`` that says why the input stopped. The device callback only copies the
 block and notes the time and any overflow flag; all work happens in the worker.
 sounddevice (and the PortAudio library under it) is imported only here, only
 when a device is used, so analysis and replay work without it.
 """
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -118,7 +117,7 @@ def choose_device(spec: str | None, channels: tuple[int, int]) -> Device:
 class DeviceInput:
     """Records two channels of a sound device into ``out`` as ``Block`` items."""
 
-    def __init__(self, device: Device, channels: tuple[int, int], rate_hz: int | None, out: queue.Queue):
+    def __init__(self, device: Device, channels: tuple[int, int], rate_hz: int | None, out):
         sd = sounddevice()
         self.device = device
         self.rate_hz = int(rate_hz or device.default_rate_hz)
@@ -165,7 +164,7 @@ class DeviceInput:
 class FileInput:
     """Replays a recording into ``out`` as ``Block`` items, paced at ``speed`` times real time."""
 
-    def __init__(self, path: str, channels: tuple[int, int] | None, speed: float, out: queue.Queue):
+    def __init__(self, path: str, channels: tuple[int, int] | None, speed: float, out):
         self._source = open_session([path], channels)
         self.info = self._source.info
         self.rate_hz = self.info.sample_rate_hz

@@ -52,7 +52,7 @@ class Engine:
         self._hop_filled = 0
         self.frames_done = 0
         self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
-        self._samples_in = 0
+        self.samples_in = 0            # samples fed so far, at the input rate
         self._clipped = np.zeros(CHANNELS, dtype=np.int64)
         self._peak_energy = np.zeros(CHANNELS)
         self.quality = Quality()
@@ -136,7 +136,7 @@ class Engine:
 
     # -- quality -------------------------------------------------------------------------
     def _count_clipping(self, block: np.ndarray) -> None:
-        self._samples_in += len(block)
+        self.samples_in += len(block)
         full_scale = (32767, -32768) if block.dtype == np.int16 else (CLIP_LEVEL, -CLIP_LEVEL)
         if block.max(initial=0) >= full_scale[0] or block.min(initial=0) <= full_scale[1]:
             self._clipped += ((block >= full_scale[0]) | (block <= full_scale[1])).sum(axis=0)
@@ -145,7 +145,7 @@ class Engine:
         """``self.quality`` (drops and warnings noted by the caller) plus clipping and silent channels."""
         q = dataclasses.replace(self.quality, dropped_block_times_s=list(self.quality.dropped_block_times_s),
                                 warnings=list(self.quality.warnings), silent_channels=[])
-        q.clipped_share = [round(float(c) / max(self._samples_in, 1), 6) for c in self._clipped]
+        q.clipped_share = [round(float(c) / max(self.samples_in, 1), 6) for c in self._clipped]
         for k, name in enumerate(names):
             peak_dbfs = 10 * np.log10(max(self._peak_energy[k], 1e-12) / 32768 ** 2)
             if peak_dbfs < SILENT_CHANNEL_DBFS:

@@ -1,16 +1,22 @@
-"""The live session worker: takes captured blocks off the queue, records and analyses them.
+"""A live session: captured blocks are recorded by one thread and analysed by another.
 
-Runs in its own thread. For every block it appends the audio to ``audio.wav``,
-feeds the engine, appends newly settled events to ``events.csv`` and publishes a
-new ``Snapshot`` for the display. ``summary.json`` is rewritten (atomically)
-every few seconds; ``finish`` writes the final files. The queue ends with one
-``End`` item (the shutdown sentinel).
+The input puts every block on ``session.inbox``, which hands it to two queues:
+
+- the *writer* appends it to ``audio.wav`` and syncs the file every second, so
+  the recording never waits for the analysis;
+- the *analyser* feeds the engine, appends newly settled events to
+  ``events.csv``, publishes a new ``Snapshot`` for the display, and rewrites
+  ``summary.json`` (atomically) every few seconds.
+
+Each queue ends with one ``End`` item (the shutdown sentinel). ``finish`` then
+writes the final files.
 """
 from __future__ import annotations
 
 import csv
 import os
 import queue
+import threading
 import time
 from pathlib import Path
 
@@ -29,21 +35,34 @@ SUMMARY_EVERY_S = 5.0       # wall-clock seconds between interim summary.json sa
 SYNC_EVERY_S = 1.0          # audio.wav and events.csv reach the disk at least this often
 
 
+class Inbox:
+    """Where the input puts its items: each goes to the writer and to the analyser."""
+
+    def __init__(self):
+        self.to_writer: queue.Queue = queue.Queue()
+        self.to_analyser: queue.Queue = queue.Queue()
+
+    def put(self, item: Block | End) -> None:
+        self.to_writer.put(item)
+        self.to_analyser.put(item)
+
+
 class LiveSession:
     """One live or replayed session, written into ``out_dir`` as it goes."""
 
-    def __init__(self, cfg: Config, rate_hz: int, out_dir: Path, source: dict):
+    def __init__(self, cfg: Config, rate_hz: int, out_dir: Path, source: dict, inbox: Inbox):
         self.cfg = cfg
         self.rate_hz = rate_hz
         self.out_dir = out_dir
         self.source = source
+        self.inbox = inbox
         self.engine = Engine(cfg, rate_hz)
         self.view = LiveView(self.engine)
         self.latest: Snapshot = self.view.snapshot()
         self.latencies_s: list[float] = []          # block arrival → snapshot published (for benchmarks)
         self.logged: list[tuple[Event, float]] = []  # each event and when it was written to events.csv
         self.error: UserError | None = None         # a write failure, reported after saving what can be saved
-        self.failure: Exception | None = None       # an unexpected error in the worker, re-raised after saving
+        self.failure: Exception | None = None       # an unexpected error in a thread, re-raised after saving
         self.end_reason = ""
         self._dropouts = DropoutDetector(rate_hz)
         try:
@@ -57,17 +76,30 @@ class LiveSession:
         self._events.writerow(EVENTS_HEADER)
         self._events_file.flush()
         self._summary_at = self._synced_at = time.monotonic()
+        self._threads = [threading.Thread(target=self._guard, args=(self._write, self.inbox.to_writer),
+                                          name="writer"),
+                         threading.Thread(target=self._guard, args=(self._analyse, self.inbox.to_analyser),
+                                          name="analyser")]
 
-    # -- worker thread ------------------------------------------------------------------
-    def run(self, blocks: queue.Queue) -> None:
-        """Consume blocks until the ``End`` sentinel (or a write error)."""
-        while True:
-            item = blocks.get()
-            if isinstance(item, End):
-                self.end_reason = item.reason
-                return
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    @property
+    def running(self) -> bool:
+        """Both threads are still working (neither has met ``End`` or an error)."""
+        return all(t.is_alive() for t in self._threads)
+
+    def join(self) -> None:
+        for t in self._threads:
+            t.join()
+
+    # -- threads --------------------------------------------------------------------------
+    def _guard(self, handle, items: queue.Queue) -> None:
+        """Run ``handle`` on each item until ``End``; stop at the first error, keeping it for the caller."""
+        while not isinstance(item := items.get(), End):
             try:
-                self._process(item)
+                handle(item)
             except OSError as exc:
                 self.error = UserError(f"{self.out_dir}: writing the session stopped ({exc.strerror or exc}); "
                                        "free some disk space. Everything written before stays readable.")
@@ -75,11 +107,17 @@ class LiveSession:
             except Exception as exc:
                 self.failure = exc
                 return
+        self.end_reason = self.end_reason or item.reason
 
-    def _process(self, block: Block) -> None:
-        samples = to_int16(block.samples)      # what is recorded is exactly what is analysed
-        position = self.audio.frames
-        self.audio.write(samples)
+    def _write(self, block: Block) -> None:
+        self.audio.write(to_int16(block.samples))
+        if time.monotonic() - self._synced_at >= SYNC_EVERY_S:
+            self.audio.sync()
+            self._synced_at = time.monotonic()
+
+    def _analyse(self, block: Block) -> None:
+        samples = to_int16(block.samples)      # exactly what the writer records
+        position = self.engine.samples_in
         if block.overflow:
             self._note_dropout(position / self.rate_hz)
         lost = self._dropouts.push(len(samples), block.arrival_s)
@@ -92,13 +130,11 @@ class LiveSession:
         self.latest = self.view.snapshot()
         self.latencies_s.append(time.monotonic() - block.arrival_s)
         self._events_file.flush()
-        now = time.monotonic()
-        if now - self._synced_at >= SYNC_EVERY_S:
-            self.audio.sync()
+        if time.monotonic() - self._summary_at >= SUMMARY_EVERY_S:
             os.fsync(self._events_file.fileno())
-            self._synced_at = now
-        if now - self._summary_at >= SUMMARY_EVERY_S:
-            self._save_interim_summary()
+            summary = build_summary(self.engine.result_so_far(), self._source_now(), self.cfg, complete=False)
+            write_summary(self.out_dir / "summary.json", summary)
+            self._summary_at = time.monotonic()
 
     def _note_dropout(self, at_s: float, lost_s: float | None = None) -> None:
         q = self.engine.quality
@@ -108,17 +144,12 @@ class LiveSession:
             q.warnings.append(f"about {lost_s:.1f} s of input was lost at {at_s:.1f} s (the computer or the device "
                               "stalled); times after it are shifted by that much")
 
-    def _save_interim_summary(self) -> None:
-        summary = build_summary(self.engine.result_so_far(), self._source_now(), self.cfg, complete=False)
-        write_summary(self.out_dir / "summary.json", summary)
-        self._summary_at = time.monotonic()
-
     def _source_now(self) -> dict:
         return {**self.source, "sample_rate": self.rate_hz, "channels": 2,
-                "duration_s": round(self.audio.frames / self.rate_hz, 3),
+                "duration_s": round(self.engine.samples_in / self.rate_hz, 3),
                 "analysis_rate": self.cfg.vad.rate_hz, "frame_ms": self.cfg.vad.frame_ms}
 
-    # -- after the worker ---------------------------------------------------------------
+    # -- after the threads ----------------------------------------------------------------
     def finish(self) -> dict:
         """Close the recording and write the final summary, events, RTTM, labels and report."""
         self.audio.close()

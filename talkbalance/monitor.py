@@ -3,12 +3,12 @@
 The main thread only draws the latest snapshot (a plot window, or a console
 status line) about ten times a second and watches for the end: the duration,
 the end of a replayed file, a lost device, a closed window, Ctrl-C or SIGTERM.
-Whatever ends the session, the input is stopped, the worker drains the queue up
-to the ``End`` sentinel, and every file is finalised.
+Whatever ends the session, the input is stopped, the session's writer and
+analyser drain their queues up to the ``End`` sentinel, and every file is
+finalised.
 """
 from __future__ import annotations
 
-import queue
 import signal
 import threading
 import time
@@ -18,7 +18,7 @@ from pathlib import Path
 from talkbalance.capture import DeviceInput, FileInput, choose_device
 from talkbalance.config import Config
 from talkbalance.errors import UserError
-from talkbalance.live import LiveSession
+from talkbalance.live import Inbox, LiveSession
 from talkbalance.status_line import StatusLine
 
 DISPLAY_EVERY_S = 0.1
@@ -40,30 +40,29 @@ class LiveOptions:
 
 def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     """Run one session to its end and write its folder; return the session and its summary."""
-    blocks: queue.Queue = queue.Queue()
+    inbox = Inbox()
     if opts.replay:
-        source = FileInput(opts.replay, opts.channels if opts.channels_given else None, opts.speed, blocks)
+        source = FileInput(opts.replay, opts.channels if opts.channels_given else None, opts.speed, inbox)
         described = {"inputs": [opts.replay], "replay_speed": opts.speed}
     else:
         device = choose_device(opts.device, opts.channels)
-        source = DeviceInput(device, opts.channels, opts.rate_hz, blocks)
+        source = DeviceInput(device, opts.channels, opts.rate_hz, inbox)
         described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(opts.channels)}
-    session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described)
-    worker = threading.Thread(target=session.run, args=(blocks,), name="analysis")
+    session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox)
     stop = threading.Event()
     display = _open_display(session, opts.plot)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     previous_int = signal.getsignal(signal.SIGINT)
-    worker.start()
+    session.start()
     try:
         try:
-            _show_until_end(source, worker, session, display, stop, opts.duration_s)
+            _show_until_end(source, session, display, stop, opts.duration_s)
         except KeyboardInterrupt:
             pass
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)        # finishing must not be cut short
             source.stop()
-            worker.join()
+            session.join()
             display.close()
         try:
             summary = session.finish()
@@ -81,12 +80,11 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     return session, summary
 
 
-def _show_until_end(source, worker: threading.Thread, session: LiveSession, display, stop: threading.Event,
-                    duration_s: float | None) -> None:
+def _show_until_end(source, session: LiveSession, display, stop: threading.Event, duration_s: float | None) -> None:
     """Start the input and draw snapshots until something ends the session."""
     source.start()
     started = time.monotonic()
-    while worker.is_alive() and not stop.is_set() and not display.closed:
+    while session.running and not stop.is_set() and not display.closed:
         if duration_s is not None and time.monotonic() - started >= duration_s:
             return
         display.update(session.latest)
