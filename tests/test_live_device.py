@@ -201,7 +201,9 @@ def test_stalled_process_loses_input_and_it_is_recorded(pulse, excerpt, tmp_path
     assert 2.0 <= quality["dropped_block_times_s"][0] <= 4.5
     lost_s = float(re.search(r"about ([0-9.]+) s of input was lost", " ".join(quality["warnings"])).group(1))
     assert 1.5 <= lost_s <= 6
-    assert len(recorded) / rate + lost_s == pytest.approx(14, abs=1.0)     # lost, not invented or hidden
+    # received + lost cannot exceed the 14 s session (nothing invented); what is missing beyond that was
+    # still in PulseAudio's buffer when the session stopped (at most its ~3 s)
+    assert 14 - 3 <= len(recorded) / rate + lost_s <= 14 + 0.3
 
 
 def test_bad_device_arguments(pulse, tmp_path):
