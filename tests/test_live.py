@@ -206,3 +206,11 @@ def test_no_display_falls_back_to_the_status_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "no display for the plot window; showing a status line instead" in proc.stdout
     assert "interruptions A→B" in proc.stdout                  # the status line itself
+
+
+def test_missing_sounddevice_says_how_to_install_it(tmp_path):
+    # sounddevice made unimportable, as on a machine without it; analysis and replay never need it
+    code = ("import sys; sys.modules['sounddevice'] = None; from talkbalance.cli import main; "
+            "sys.exit(main(['devices']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert_user_error(proc, "pip install sounddevice", "libportaudio2", "work without it")
