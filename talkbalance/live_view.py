@@ -6,11 +6,12 @@ replay both use it; the plot and the console status line only read snapshots.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from talkbalance.engine import Engine
-from talkbalance.events import floor_turns, pending_overlaps, settled_frame, to_frames
-from talkbalance.model import Conversation, Event, Spurt
+from talkbalance.events import derive, floor_turns, pending_overlaps, settled_frame, to_frames
+from talkbalance.model import Event, Spurt
 
 WINDOW_S = 60.0          # seconds of timeline shown
 CUE_HOLD_S = 5.0         # an interruption cue stays up this long
@@ -70,31 +71,40 @@ class LiveView:
         self._check_every = to_frames(MONOLOGUE_CHECK_S, self.frame_s)
         self._checked_at = -self._check_every
         self._monologue_cue = ""
-        self._conv: Conversation = engine.conversation()
         self._n_final = 0
-        self._logged = 0
-        self._talk = [0, 0]             # frames of final spurts per speaker
-        self._made = {"interruption": [0, 0], "backchannel": [0, 0]}   # final events per actor
-        self._final_keys: set[tuple[str, int, int]] = set()
+        self._talk = [0, 0]                      # frames of final spurts per speaker
+        self._until = 0                          # events starting before this frame are settled (logged)
+        self._settled: list[Event] = []          # the settled events, in order (what events.csv holds)
+        self._settled_marks: list[Event] = []    # settled interruptions and backchannels
+        self._settled_made = {"interruption": [0, 0], "backchannel": [0, 0]}
+        self._settled_gap: Event | None = None
+        self._tail: list[Event] = []             # the other events of the final spurts so far
 
     def refresh(self) -> list[Event]:
-        """Re-derive after new final spurts; return the events that just settled, in order."""
-        n_final = sum(map(len, self.engine.spurts))
+        """Re-derive after new final spurts; return the events that just settled, in order.
+
+        Only spurts reaching the settled frame are re-derived: events before it
+        cannot change, so a long session costs no more per block than a short one.
+        """
+        spurts = self.engine.spurts
+        n_final = sum(map(len, spurts))
         if n_final != self._n_final:
-            self._conv = self.engine.conversation()
             self._n_final = n_final
-            self._talk = [sum(s.length for s in sp) for sp in self.engine.spurts]
-            self._final_keys = {(e.kind, e.speaker, e.start) for e in self._conv.events}
-            self._made = {kind: [sum(1 for e in self._conv.events if e.kind == kind and e.speaker == k) for k in (0, 1)]
-                          for kind in ("interruption", "backchannel")}
+            self._talk = [sum(s.length for s in sp) for sp in spurts]
+            reaching = [sp[bisect.bisect_left(sp, self._until, key=lambda s: s.end):] for sp in spurts]
+            self._tail = [e for e in derive(reaching, self.engine.rules).events if e.start >= self._until]
         opens = self.engine.open_spurts()
         horizon = min([s.start for s in opens if s is not None] + [self.engine.frames_done])
-        until = settled_frame(self.engine.spurts, horizon)
-        events = self._conv.events
-        end = self._logged
-        while end < len(events) and events[end].start < until:
-            end += 1
-        new, self._logged = events[self._logged:end], end
+        self._until = max(self._until, settled_frame(spurts, horizon))
+        k = bisect.bisect_left(self._tail, self._until, key=lambda e: e.start)
+        new, self._tail = self._tail[:k], self._tail[k:]
+        for e in new:
+            self._settled.append(e)
+            if e.kind in self._settled_made:
+                self._settled_marks.append(e)
+                self._settled_made[e.kind][e.speaker] += 1
+            elif e.kind == "gap":
+                self._settled_gap = e
         return new
 
     def snapshot(self) -> Snapshot:
@@ -107,19 +117,22 @@ class LiveView:
         spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
         overlaps = tuple((a * fs, b * fs) for a, b in _overlaps(*recent))
 
-        pending = pending_overlaps(eng.spurts, opens, eng.rules)
-        pending = [e for e in pending if (e.kind, e.speaker, e.start) not in self._final_keys]
-        marks = [e for e in self._conv.events if e.kind in ("interruption", "backchannel") and e.start >= lo]
-        marks += pending
-        made = {kind: [self._made[kind][k] + sum(1 for e in pending if e.kind == kind and e.speaker == k)
-                       for k in (0, 1)] for kind in self._made}
+        final_keys = {(e.kind, e.speaker, e.start) for e in self._tail}
+        pending = [e for e in pending_overlaps(eng.spurts, opens, eng.rules)
+                   if (e.kind, e.speaker, e.start) not in final_keys]
+        tail_marks = [e for e in self._tail if e.kind in self._settled_made]
+        marks = (self._settled_marks[bisect.bisect_left(self._settled_marks, lo, key=lambda e: e.start):]
+                 + [e for e in tail_marks if e.start >= lo] + pending)
+        made = {kind: [self._settled_made[kind][k] + sum(1 for e in tail_marks + pending
+                                                         if e.kind == kind and e.speaker == k)
+                       for k in (0, 1)] for kind in self._settled_made}
         talk = [self._talk[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
         total = sum(talk)
         ends = [s.end for sp in recent for s in sp]
         last_end = max(ends, default=None)
         speaking = any(s is not None and s.end == now for s in opens)
         last_speaker = max(((s.end, s.speaker) for sp in recent for s in sp), default=(None, None))[1]
-        gaps = [e for e in self._conv.events if e.kind == "gap"][-1:]
+        gap = next((e for e in reversed(self._tail) if e.kind == "gap"), self._settled_gap)
         return Snapshot(
             names=self.names, roles=self.roles, now_s=now * fs, window_s=self.window_s,
             spurts=spurts, overlaps=overlaps,
@@ -130,8 +143,8 @@ class LiveView:
             interruptions=tuple(made["interruption"]), backchannels=tuple(made["backchannel"]),
             silence_s=0.0 if speaking or last_end is None else (now - last_end) * fs,
             last_speaker=last_speaker,
-            last_latency_s=(gaps[0].end - gaps[0].start) * fs if gaps else None,
-            last_responder=gaps[0].speaker if gaps else None,
+            last_latency_s=(gap.end - gap.start) * fs if gap else None,
+            last_responder=gap.speaker if gap else None,
             cues=tuple(self._cues(opens, pending, now)),
             dropped_blocks=eng.quality.dropped_blocks,
         )
@@ -142,7 +155,7 @@ class LiveView:
         if t is None:
             return []
         cues = []
-        fresh = [e for e in pending + self._conv.events[-8:]
+        fresh = [e for e in pending + self._tail + self._settled_marks[-4:]
                  if e.kind == "interruption" and e.speaker == t and now - e.start <= self._cue_hold]
         if fresh:
             cues.append(f"{self.names[t]} interrupted {self.names[1 - t]}")
