@@ -3,10 +3,12 @@
 Shows the last ``window_s`` seconds as a scrolling timeline in relative time (now at
 the right edge), the talk share against the trainee's target band, the running
 counters and timers, and a red cue box while the trainee has an alert. The axes,
-labels and legend are drawn once and cached; each ``update`` restores that
-background, redraws the changing artists (a fixed pool, never new ones) and blits;
-canvases that cannot blit draw in full instead. Changing texts are drawn from cached
-bitmaps (``_StampText``). Drawing follows the look of ``report.png``. Main thread only.
+labels and legend are drawn once and cached. The changing artists (a fixed pool,
+never new ones) form parts (``_Part``: the timeline, the share bar, each panel text);
+each ``update`` redraws only the parts whose content changed, each inside its own
+box: restore that box from the background, draw, blit it. Canvases that cannot blit
+draw in full instead. Changing texts are drawn from cached bitmaps (``_StampText``).
+Drawing follows the look of ``report.png``. Main thread only.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ import numpy as np
 from matplotlib.backends import backend_registry
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
-from matplotlib.transforms import IdentityTransform, offset_copy
+from matplotlib.transforms import Affine2D, Bbox, IdentityTransform, offset_copy
 
 from talkbalance.live_view import Snapshot
 from talkbalance.report import (BAR_HEIGHT, INK, MARK_OFFSET, MUTED, OVERLAP_COLOUR, SMALL_MARKS,
@@ -38,6 +41,8 @@ OUTCOMES = {                   # outcome -> (marker face, marker edge, label suf
 }
 _, BACKCHANNEL_MARKER, BACKCHANNEL_COLOUR, BACKCHANNEL_SIZE, _ = SMALL_MARKS["backchannel"]
 LANE = (1, 0)                  # y of each speaker's lane: the first speaker on top
+TIMELINE_Y = (-0.7, 1.75)      # y limits of the timeline
+OVERLAP_Y = (-0.5, 1.5)        # the overlap shading spans both lanes; nothing changing reaches below it
 LABEL_GAP = 0.12               # "A→B" labels are this share of the window apart at least (else skipped)
 LABELS_PER_LANE = math.ceil(1 / LABEL_GAP) + 1
 LABEL_ABOVE_MARK = 0.12        # lane units between an interruption mark and its label
@@ -47,6 +52,8 @@ COLUMNS_PT = (165, 250)        # right edges of each speaker's column of counts,
 ROWS_Y = (0.30, 0.245, 0.19, 0.13, 0.07, 0.025)   # names, interruptions, backchannels, silence, latency, dropped
 SHARE_TEXT_MIN_PCT = 18        # narrower share bars carry no "A 12 %" text
 STAMPS_KEPT = 256              # rendered strings each text keeps
+BLIT_JOIN_PX = 50_000          # boxes are blitted as one when that adds fewer pixels (see _joined)
+_UNSET = object()              # what a part showed before its first update
 
 
 def interactive_display_available() -> bool:
@@ -59,7 +66,8 @@ def interactive_display_available() -> bool:
 
 
 class LivePlot:
-    """One figure showing the latest ``Snapshot``; ``update`` blits, ``wait`` keeps the window responsive."""
+    """One figure showing the latest ``Snapshot``: ``update`` blits, ``wait`` repaints the window and keeps it
+    responsive."""
 
     def __init__(self, first: Snapshot, title: str = "talkbalance live"):
         with plt.rc_context({"toolbar": "None"}):
@@ -67,10 +75,10 @@ class LivePlot:
         canvas = self.fig.canvas
         canvas.manager.set_window_title(title)
         self._blit = canvas.supports_blit
-        self._background = None
+        self._background = None        # the canvas without the changing artists: RGBA rows, top down
         self._names = first.names
         self._window_s = first.window_s
-        self._live: list = []          # the changing artists, in drawing order
+        self._parts: list[_Part] = []  # the changing artists, in parts, in drawing order
         self._build_timeline(first)
         self._build_share(first)
         self._build_panel(title)
@@ -83,20 +91,14 @@ class LivePlot:
     # --- public ----------------------------------------------------------------------------
 
     def update(self, snap: Snapshot) -> None:
-        """Show ``snap``: restore the cached background, redraw the changing artists, blit."""
+        """Show ``snap``: redraw and blit the parts that changed; the window repaints when ``wait`` runs."""
         if self.closed:
             return
-        self._set_timeline(snap)
-        self._set_share(snap)
-        self._set_panel(snap)
-        canvas = self.fig.canvas
+        changed = [part for part in self._parts if part.show(snap)]
         if self._background is None or not self._blit:
-            canvas.draw()              # full draw; _on_draw caches the new background
+            self.fig.canvas.draw()     # full draw; _on_draw caches the new background
         else:
-            canvas.restore_region(self._background)
-            self._draw_live()
-            canvas.blit(self.fig.bbox)
-        canvas.flush_events()
+            self._redraw(changed)
 
     def wait(self, seconds: float) -> None:
         """Run the GUI event loop for about ``seconds`` (just sleep once the window is closed)."""
@@ -123,54 +125,81 @@ class LivePlot:
 
     def _on_draw(self, event) -> None:
         """After a full draw: cache the background, then draw the changing artists over it."""
-        if self._blit and not self.fig.canvas.is_saving():
-            self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-            self._draw_live()
+        canvas = self.fig.canvas
+        if self._blit and not canvas.is_saving():
+            self._background = np.array(canvas.buffer_rgba())
+            renderer = canvas.get_renderer()
+            for part in self._parts:
+                part.draw(renderer)
 
     def _on_resize(self, event) -> None:
         self._background = None        # the next update draws in full and re-caches
 
-    def _draw_live(self) -> None:
-        renderer = self.fig.canvas.get_renderer()
-        for artist in self._live:
-            if artist.get_visible():
-                artist.draw(renderer)
+    def _redraw(self, parts: list[_Part]) -> None:
+        """Restore the background in each part's box (old and new place), draw the parts, blit the boxes."""
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        pixels = np.asarray(canvas.buffer_rgba())
+        height, width = pixels.shape[:2]
+        boxes = []
+        for part in parts:
+            box = part.redraw_box(renderer)
+            if box is None:
+                continue
+            x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], width), min(box[3], height)
+            if x0 < x1 and y0 < y1:
+                rows = slice(height - y1, height - y0)     # buffer rows run top down
+                pixels[rows, x0:x1] = self._background[rows, x0:x1]
+                boxes.append((x0, y0, x1, y1))
+        for part in parts:
+            part.draw(renderer)
+        for box in _joined(boxes):
+            canvas.blit(Bbox.from_extents(*box))
 
-    def _add(self, artist):
-        """Register a changing artist: animated when blitting, drawn in the order added.
+    def _add_part(self, artists: list, shows, set_to, box) -> None:
+        """Register changing artists as one part (see ``_Part``): animated when blitting, drawn in the order added.
 
-        Blitting draws these over the whole background, so their zorders (3 and up, above
+        Blitting draws these over the background, so their zorders (3 and up, above
         spines and grid) keep that stacking, and the order added follows zorder: a saved
-        PNG then matches the window pixel for pixel.
+        PNG then matches the window pixel for pixel. Parts must not overlap on screen.
         """
-        artist.set_animated(self._blit)
-        self._live.append(artist)
-        return artist
+        for artist in artists:
+            artist.set_animated(self._blit)
+        self._parts.append(_Part(artists, shows, set_to, box))
+
+    def _add_text(self, text: _StampText, shows) -> None:
+        """A text that is a part of its own, showing the string ``shows(snap)``."""
+        self._add_part([text], shows, text.set_text, text.pixel_box)
 
     # --- timeline --------------------------------------------------------------------------
 
     def _build_timeline(self, first: Snapshot) -> None:
         """Lanes, relative time axis and legend (static); spurts, overlaps and marks (changing)."""
-        ax = self.fig.add_axes((0.13, 0.44, 0.85, 0.42), label="timeline")
-        self._spurts = [self._add(PolyCollection([], facecolors=SPEAKER_COLOURS[k], linewidths=0, zorder=3))
-                        for k in (0, 1)]
-        self._overlaps = self._add(PolyCollection([], facecolors=OVERLAP_COLOUR, alpha=0.25, linewidths=0,
-                                                  zorder=4))
-        for artist in self._spurts + [self._overlaps]:
-            ax.add_collection(artist)
-        self._backchannels = self._add(ax.plot([], [], linestyle="none", marker=BACKCHANNEL_MARKER,
-                                               markersize=BACKCHANNEL_SIZE, color=BACKCHANNEL_COLOUR,
-                                               markeredgewidth=1.6, zorder=5)[0])
-        self._interruptions = {outcome: self._add(ax.plot([], [], linestyle="none", marker="v", markersize=9,
-                                                          markerfacecolor=face, markeredgecolor=edge,
-                                                          markeredgewidth=1.3, zorder=5)[0])
+        ax = self._timeline_ax = self.fig.add_axes((0.13, 0.44, 0.85, 0.42), label="timeline")
+        # bars and marks are placed in session time: scrolling moves this translation only
+        self._scroll = Affine2D()
+        in_session_time = self._scroll + ax.transData
+        # one collection: each speaker's spurts, then the overlaps shaded over them
+        self._bar_colours = to_rgba_array([*SPEAKER_COLOURS[:2], OVERLAP_COLOUR], [1, 1, 0.25])
+        self._bar_ys = np.array([(LANE[k] - BAR_HEIGHT / 2, LANE[k] + BAR_HEIGHT / 2) for k in (0, 1)] + [OVERLAP_Y])
+        self._bars = ax.add_collection(PolyCollection([], linewidths=0, zorder=3, transform=in_session_time))
+        self._shown_bars = None
+        self._backchannels = ax.plot([], [], linestyle="none", marker=BACKCHANNEL_MARKER, markersize=BACKCHANNEL_SIZE,
+                                     color=BACKCHANNEL_COLOUR, markeredgewidth=1.6, zorder=5,
+                                     transform=in_session_time)[0]
+        self._interruptions = {outcome: ax.plot([], [], linestyle="none", marker="v", markersize=9,
+                                                markerfacecolor=face, markeredgecolor=edge, markeredgewidth=1.3,
+                                                zorder=5, transform=in_session_time)[0]
                                for outcome, (face, edge, _) in OUTCOMES.items()}
-        self._mark_labels = [self._add(_text(ax, 0, 0, "", ha="center", va="bottom", fontsize=8, zorder=6,
-                                             clip_on=True, visible=False))
+        self._shown_marks = None
+        self._mark_labels = [_text(ax, 0, 0, "", ha="center", va="bottom", fontsize=8, zorder=6, clip_on=True,
+                                   visible=False)
                              for _ in range(2 * LABELS_PER_LANE)]
+        self._add_part([self._bars, self._backchannels, *self._interruptions.values(), *self._mark_labels],
+                       lambda s: (s.now_s, s.spurts, s.overlaps, s.marks), self._set_timeline, self._timeline_box)
 
         ax.set_xlim(-self._window_s, 0)
-        ax.set_ylim(-0.7, 1.75)
+        ax.set_ylim(*TIMELINE_Y)
         step = next((s for s in NICE_STEPS_S if self._window_s / s <= 7), NICE_STEPS_S[-1])
         ticks = np.arange(-math.floor(self._window_s / step) * step, 0.5 * step, step)
         ax.set_xticks(ticks, [f"−{-t:g} s" if t else "now" for t in ticks], fontsize=9)
@@ -186,20 +215,30 @@ class LivePlot:
         ax.legend(handles=_legend_handles(), loc="lower right", bbox_to_anchor=(1, 1), ncol=5, frameon=False,
                   fontsize=8.5, handletextpad=0.3, columnspacing=1.2, borderaxespad=0.2)
 
-    def _set_timeline(self, snap: Snapshot) -> None:
-        now = snap.now_s
-        for k, bars in enumerate(self._spurts):
-            bars.set_verts(_boxes([(a - now, b - now) for s, a, b in snap.spurts if s == k],
-                                  LANE[k] - BAR_HEIGHT / 2, LANE[k] + BAR_HEIGHT / 2))
-        self._overlaps.set_verts(_boxes([(a - now, b - now) for a, b in snap.overlaps], -0.5, 1.5))
+    def _set_timeline(self, shown: tuple) -> None:
+        now, spurts, overlaps, marks = shown
+        self._scroll.clear().translate(-now, 0)
+        if (spurts, overlaps) != self._shown_bars:  # unchanged while nobody talks
+            self._shown_bars = spurts, overlaps
+            # rows (kind, start, end), kind 0 or 1 a speaker's spurt, 2 an overlap: in drawing order
+            rows = np.array(sorted((k, a, b) for k, a, b in spurts) + [(2, a, b) for a, b in overlaps]).reshape(-1, 3)
+            kinds = rows[:, 0].astype(int)
+            verts = np.empty((len(rows), 4, 2))
+            verts[:, :, 0] = rows[:, [1, 1, 2, 2]]
+            verts[:, :, 1] = self._bar_ys[kinds][:, [0, 1, 1, 0]]
+            self._bars.set_verts(verts)
+            self._bars.set_facecolor(self._bar_colours[kinds])
+            self._bars.set_visible(len(rows) > 0)
 
-        backchannels = [m for m in snap.marks if m.kind == "backchannel"]
-        self._backchannels.set_data([m.start_s - now for m in backchannels],
-                                    [LANE[m.speaker] - MARK_OFFSET for m in backchannels])
-        interruptions = [m for m in snap.marks if m.kind == "interruption"]
-        for outcome, line in self._interruptions.items():
-            chosen = [m for m in interruptions if m.outcome == outcome]
-            line.set_data([m.start_s - now for m in chosen], [LANE[m.speaker] + MARK_OFFSET for m in chosen])
+        interruptions = [m for m in marks if m.kind == "interruption"]
+        if marks != self._shown_marks:             # most frames only scroll them
+            self._shown_marks = marks
+            backchannels = [m for m in marks if m.kind == "backchannel"]
+            _set_marks(self._backchannels, [m.start_s for m in backchannels],
+                       [LANE[m.speaker] - MARK_OFFSET for m in backchannels])
+            for outcome, line in self._interruptions.items():
+                chosen = [m for m in interruptions if m.outcome == outcome]
+                _set_marks(line, [m.start_s for m in chosen], [LANE[m.speaker] + MARK_OFFSET for m in chosen])
 
         labels = iter(self._mark_labels)
         gap = LABEL_GAP * self._window_s
@@ -217,26 +256,36 @@ class LivePlot:
         for text in labels:
             text.set_visible(False)
 
+    def _timeline_box(self, renderer) -> tuple[int, int, int, int]:
+        """Where the timeline's changing artists draw: they are clipped to the axes, and the lowest
+        of them, the overlap shading, ends at ``OVERLAP_Y[0]``."""
+        box = self._timeline_ax.bbox
+        bottom = box.y0 + box.height * (OVERLAP_Y[0] - TIMELINE_Y[0]) / (TIMELINE_Y[1] - TIMELINE_Y[0])
+        return _pixels(Bbox.from_extents(box.x0, bottom, box.x1, box.y1))
+
     # --- talk share ------------------------------------------------------------------------
 
     def _build_share(self, first: Snapshot) -> None:
         """A 0–100 % bar, the first speaker's share from the left and the second's from the right."""
-        ax = self.fig.add_axes((0.13, 0.1, 0.45, 0.12), label="share")
-        self._share_bars = [self._add(ax.add_patch(Rectangle((0, -BAR_HEIGHT / 2), 0, BAR_HEIGHT, zorder=3,
-                                                             facecolor=SPEAKER_COLOURS[k], linewidth=0)))
-                            for k in (0, 1)]
+        ax = self._share_ax = self.fig.add_axes((0.13, 0.1, 0.45, 0.12), label="share")
+        self._share_bars = ax.add_collection(PolyCollection([], facecolors=SPEAKER_COLOURS[:2], linewidths=0,
+                                                            zorder=3))
+        band = []
         if first.share_band is not None and first.trainee is not None:
             lo, hi = (100 * v for v in first.share_band)
             left = lo if first.trainee == 0 else 100 - hi       # the second speaker's share counts from the right
-            self._add(ax.add_patch(Rectangle((left, -0.42), hi - lo, 0.84, facecolor="none", hatch="//",
-                                             edgecolor=TARGET_COLOUR, linewidth=1.5, zorder=4)))
+            band.append(ax.add_patch(Rectangle((left, -0.42), hi - lo, 0.84, facecolor="none", hatch="//",
+                                               edgecolor=TARGET_COLOUR, linewidth=1.5, zorder=4)))
             ax.text(left + (hi - lo) / 2, 0.5, f"target for {first.names[first.trainee]}: {lo:.0f}–{hi:.0f} %",
                     ha="center", va="bottom", fontsize=8.5, color=TARGET_COLOUR, weight="bold")
-        self._share_texts = [self._add(_text(ax, x, 0, "", ha=ha, va="center", color="white", fontsize=9.5,
-                                             weight="bold", zorder=5))
+        self._share_texts = [_text(ax, x, 0, "", ha=ha, va="center", color="white", fontsize=9.5, weight="bold",
+                                   zorder=5)
                              for x, ha in ((1.5, "left"), (98.5, "right"))]
-        self._share_none = self._add(_text(ax, 50, 0, "", ha="center", va="center", color=MUTED,
-                                           fontsize=10, style="italic", zorder=5))
+        self._share_none = _text(ax, 50, 0, "", ha="center", va="center", color=MUTED, fontsize=10,
+                                 style="italic", zorder=5)
+        # all are clipped to the axes; the band is redrawn over the bars
+        self._add_part([self._share_bars, *band, *self._share_texts, self._share_none], self._share_view,
+                       self._set_share, lambda renderer: _pixels(ax.bbox))
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.5, 0.5)
         ax.set_xticks(range(0, 101, 25), [f"{v} %" for v in range(0, 101, 25)], fontsize=9)
@@ -245,72 +294,116 @@ class LivePlot:
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
 
-    def _set_share(self, snap: Snapshot) -> None:
-        shares = snap.share or (0.0, 0.0)
-        widths = [100 * s for s in shares]
-        self._share_bars[0].set_width(widths[0])
-        self._share_bars[1].set_x(100 - widths[1])
-        self._share_bars[1].set_width(widths[1])
-        for k, text in enumerate(self._share_texts):
-            text.set_text(f"{self._names[k]} {widths[k]:.0f} %" if widths[k] >= SHARE_TEXT_MIN_PCT else "")
-        self._share_none.set_text("" if snap.share else "no speech yet")
+    def _share_view(self, snap: Snapshot) -> tuple[int, tuple[str, str]] | None:
+        """What the share bar shows: the pixel column where the bars meet (a finer share would not show,
+        so most frames change nothing here) and the bars' texts; None before anyone talked."""
+        if snap.share is None:
+            return None
+        pct = [100 * s for s in snap.share]
+        box = self._share_ax.bbox                            # x runs 0..100 across it
+        meet = round(box.x0 + snap.share[0] * box.width)
+        return meet, tuple(f"{self._names[k]} {pct[k]:.0f} %" if pct[k] >= SHARE_TEXT_MIN_PCT else "" for k in (0, 1))
+
+    def _set_share(self, view: tuple[int, tuple[str, str]] | None) -> None:
+        meet, texts = view or (None, ("", ""))
+        if meet is not None:
+            box = self._share_ax.bbox
+            x = 100 * (meet - box.x0) / box.width
+            self._share_bars.set_verts(_boxes([(0, x), (x, 100)], -BAR_HEIGHT / 2, BAR_HEIGHT / 2))
+        self._share_bars.set_visible(meet is not None)
+        for text, s in zip(self._share_texts, texts):
+            text.set_text(s)
+        self._share_none.set_text("" if view else "no speech yet")
 
     # --- text panel, header and cue --------------------------------------------------------
 
     def _build_panel(self, title: str) -> None:
         """An overlay axes in figure coordinates: header, cue box, session clock and the counters,
-        with each speaker's counts in a column under their name."""
+        with each speaker's counts in a column under their name. Each changing text is a part."""
         ax = self.fig.add_axes((0, 0, 1, 1), label="panel")
         ax.set_axis_off()
         ax.set_navigate(False)
+        names = self._names
         ax.text(0.015, 0.955, title, fontsize=13, weight="bold", color=INK, va="center")
-        self._cue = self._add(_text(ax, 0.985, 0.955, "", ha="right", va="center", fontsize=12, weight="bold",
-                                    color="white", bbox={"boxstyle": "round,pad=0.35", "facecolor": CUE_COLOUR,
-                                                         "edgecolor": "none"}))
-        self._clock = self._add(_text(ax, 0.98, 0.355, "", ha="right", va="center", fontsize=10, color=MUTED))
+        self._add_text(_text(ax, 0.985, 0.955, "", ha="right", va="center", fontsize=12, weight="bold",
+                             color="white", bbox={"boxstyle": "round,pad=0.35", "facecolor": CUE_COLOUR,
+                                                  "edgecolor": "none"}),
+                       lambda s: "   ·   ".join(s.cues))                # no cues: an empty text, no box
+        self._add_text(_text(ax, 0.98, 0.355, "", ha="right", va="center", fontsize=10, color=MUTED),
+                       lambda s: f"session {_clock(s.now_s)}")
 
         def at_pt(x_pt: float):
             """Figure fraction in y, ``x_pt`` points right of the panel's left edge in x."""
             return offset_copy(ax.transAxes, self.fig, x=x_pt, units="points")
 
-        for k, name in enumerate(self._names):
+        for k, name in enumerate(names):
             ax.text(PANEL_X, ROWS_Y[0], name, transform=at_pt(COLUMNS_PT[k]), ha="right", va="center",
                     fontsize=10, weight="bold", color=SPEAKER_COLOURS[k])
         for y, label in zip(ROWS_Y[1:4], ("interruptions", "backchannels", "silence")):
             ax.text(PANEL_X, y, label, fontsize=10, color=INK, va="center")
-        self._interruption_counts, self._backchannel_counts = (
-            [self._add(_text(ax, PANEL_X, y, "", transform=at_pt(COLUMNS_PT[k]), ha="right", va="center",
-                             fontsize=11, color=INK)) for k in (0, 1)]
-            for y in ROWS_Y[1:3])
-        # the running silence: only the number changes every frame, so it is a text of its own
-        self._silence = self._add(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0]), ha="right",
-                                        va="center", fontsize=14, weight="bold", color=INK))
-        self._silence_after = self._add(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0] + 5),
-                                              va="center", fontsize=10, color=INK))
-        self._latency = self._add(_text(ax, PANEL_X, ROWS_Y[4], "", fontsize=10, color=INK, va="center"))
-        self._dropped = self._add(_text(ax, PANEL_X, ROWS_Y[5], "", fontsize=9, color=CUE_COLOUR, va="center"))
 
-    def _set_panel(self, snap: Snapshot) -> None:
-        self._clock.set_text(f"session {_clock(snap.now_s)}")
-        self._cue.set_text("   ·   ".join(snap.cues))            # no cues: an empty text, no box
+        def count(y: float, k: int) -> _StampText:
+            return _text(ax, PANEL_X, y, "", transform=at_pt(COLUMNS_PT[k]), ha="right", va="center", fontsize=11,
+                         color=INK)
+
         for k in (0, 1):
-            self._interruption_counts[k].set_text(str(snap.interruptions[k]))
-            self._backchannel_counts[k].set_text(str(snap.backchannels[k]))
-        talking = snap.silence_s <= 0
-        self._silence.set_text("–" if talking else f"{snap.silence_s:.1f} s")
-        self._silence_after.set_text("" if talking or snap.last_speaker is None
-                                     else f"after {self._names[snap.last_speaker]}")
-        self._latency.set_text("last response: –" if snap.last_latency_s is None else
-                               f"last response: {self._names[snap.last_responder]} after {snap.last_latency_s:.2f} s")
-        self._dropped.set_text(f"dropped audio blocks: {snap.dropped_blocks}" if snap.dropped_blocks else "")
+            self._add_text(count(ROWS_Y[1], k), lambda s, k=k: str(s.interruptions[k]))
+            self._add_text(count(ROWS_Y[2], k), lambda s, k=k: str(s.backchannels[k]))
+        # the running silence: only the number changes every frame, so it is a text of its own
+        self._add_text(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0]), ha="right", va="center",
+                             fontsize=14, weight="bold", color=INK),
+                       lambda s: "–" if s.silence_s <= 0 else f"{s.silence_s:.1f} s")
+        self._add_text(_text(ax, PANEL_X, ROWS_Y[3], "", transform=at_pt(COLUMNS_PT[0] + 5), va="center",
+                             fontsize=10, color=INK),
+                       lambda s: "" if s.silence_s <= 0 or s.last_speaker is None else f"after {names[s.last_speaker]}")
+        self._add_text(_text(ax, PANEL_X, ROWS_Y[4], "", fontsize=10, color=INK, va="center"),
+                       lambda s: "last response: –" if s.last_latency_s is None else
+                       f"last response: {names[s.last_responder]} after {s.last_latency_s:.2f} s")
+        self._add_text(_text(ax, PANEL_X, ROWS_Y[5], "", fontsize=9, color=CUE_COLOUR, va="center"),
+                       lambda s: f"dropped audio blocks: {s.dropped_blocks}" if s.dropped_blocks else "")
+
+
+class _Part:
+    """Changing artists set, drawn and blitted together, and only when what they show changes.
+
+    ``shows(snap)`` is what they show of a snapshot (compared with ``==`` between frames),
+    ``set_to`` sets the artists to that, and ``box(renderer)`` is where they draw: display
+    pixels ``(x0, y0, x1, y1)``, or None when they draw nothing.
+    """
+
+    def __init__(self, artists: list, shows, set_to, box):
+        self.artists, self.shows, self.set_to, self.box = artists, shows, set_to, box
+        self.shown = _UNSET
+        self.drawn = None              # the box of the last drawing
+
+    def show(self, snap: Snapshot) -> bool:
+        """Set the artists to ``snap``; True if what they show changed."""
+        shown = self.shows(snap)
+        if shown == self.shown:
+            return False
+        self.set_to(shown)
+        self.shown = shown
+        return True
+
+    def redraw_box(self, renderer) -> tuple[int, int, int, int] | None:
+        """The box to restore and blit before drawing again: where the artists were and where they will be."""
+        old, new = self.drawn, self.box(renderer)
+        return _union(old, new) if old and new else old or new
+
+    def draw(self, renderer) -> None:
+        for artist in self.artists:
+            if artist.get_visible():
+                artist.draw(renderer)
+        self.drawn = self.box(renderer)
 
 
 class _StampText(Text):
     """A ``Text`` that draws its string from a cached bitmap.
 
-    matplotlib (3.11) renders text glyph by glyph, 3–7 ms a string here: the dozen
-    texts redrawn every frame would cost several times the rest of the update. Only
-    the string, colour and dpi key the cache; other properties must stay as created.
+    matplotlib (3.11) renders text glyph by glyph, 3–7 ms a string here (still paid once
+    for each new string, e.g. every second by the clock): drawing the texts that way
+    would cost several times the rest of the update. Only the string, colour and dpi
+    key the cache; other properties must stay as created.
     """
 
     def __init__(self, *args, **kwargs):
@@ -318,8 +411,28 @@ class _StampText(Text):
         self._stamps: dict = {}
 
     def draw(self, renderer) -> None:
-        if not self.get_visible() or not self.get_text():
+        stamp = self._stamp(renderer)
+        if stamp is None:
             return
+        image, x, y = stamp
+        gc = renderer.new_gc()
+        self._set_gc_clip(gc)
+        renderer.draw_image(gc, x, y, image)
+        gc.restore()
+        self.stale = False
+
+    def pixel_box(self, renderer) -> tuple[int, int, int, int] | None:
+        """The display pixels ``draw`` covers, ``(x0, y0, x1, y1)``, or None when it draws nothing."""
+        stamp = self._stamp(renderer)
+        if stamp is None:
+            return None
+        image, x, y = stamp
+        return x, y, x + image.shape[1], y + image.shape[0]
+
+    def _stamp(self, renderer) -> tuple[np.ndarray, int, int] | None:
+        """The bitmap and the display pixel of its lower left corner (None when nothing is drawn)."""
+        if not self.get_visible() or not self.get_text():
+            return None
         key = (self.get_text(), self.get_color(), renderer.dpi)
         if key not in self._stamps:
             if len(self._stamps) >= STAMPS_KEPT:
@@ -327,11 +440,7 @@ class _StampText(Text):
             self._stamps[key] = self._render(renderer)
         image, dx, dy = self._stamps[key]
         x, y = np.round(self.get_transform().transform(self.get_unitless_position()))
-        gc = renderer.new_gc()
-        self._set_gc_clip(gc)
-        renderer.draw_image(gc, x + dx, y + dy, image)
-        gc.restore()
-        self.stale = False
+        return image, int(x) + dx, int(y) + dy
 
     def _render(self, renderer) -> tuple[np.ndarray, int, int]:
         """The text (and its box) drawn alone: RGBA rows bottom up, and its offset from the anchor pixel."""
@@ -346,12 +455,18 @@ class _StampText(Text):
         rows = np.flatnonzero(rgba[..., 3].any(axis=1))
         cols = np.flatnonzero(rgba[..., 3].any(axis=0))
         top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        return rgba[top:bottom, left:right][::-1].copy(), left - x0, (rgba.shape[0] - bottom) - y0
+        return rgba[top:bottom, left:right][::-1].copy(), int(left - x0), int((rgba.shape[0] - bottom) - y0)
 
 
 def _text(ax, x: float, y: float, s: str, **kwargs) -> _StampText:
     """A cached-bitmap text added to ``ax`` (data coordinates unless ``transform`` is given)."""
     return ax.add_artist(_StampText(x, y, s, **kwargs))
+
+
+def _set_marks(line: Line2D, xs: list[float], ys: list[float]) -> None:
+    """Place a line's markers; a line without any is hidden, so it costs no drawing."""
+    line.set_data(xs, ys)
+    line.set_visible(bool(xs))
 
 
 def _boxes(spans: list[tuple[float, float]], y0: float, y1: float) -> np.ndarray:
@@ -361,6 +476,35 @@ def _boxes(spans: list[tuple[float, float]], y0: float, y1: float) -> np.ndarray
     boxes[:, :, 0] = xs[:, [0, 0, 1, 1]]
     boxes[:, :, 1] = (y0, y1, y1, y0)
     return boxes
+
+
+def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """``boxes``, those close together joined: each blit costs a fixed amount besides its pixels
+    (TkAgg on this figure: 0.4–0.6 ms, what 50000–70000 pixels take), so a join pays when it adds
+    fewer than ``BLIT_JOIN_PX``."""
+    joined = []
+    for box in boxes:
+        for k, other in enumerate(joined):
+            union = _union(box, other)
+            if _area(union) - _area(box) - _area(other) < BLIT_JOIN_PX:
+                joined[k] = union
+                break
+        else:
+            joined.append(box)
+    return joined
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _pixels(bbox: Bbox) -> tuple[int, int, int, int]:
+    """``bbox`` grown to whole display pixels."""
+    return math.floor(bbox.x0), math.floor(bbox.y0), math.ceil(bbox.x1), math.ceil(bbox.y1)
 
 
 def _legend_handles() -> list:

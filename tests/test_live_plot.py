@@ -2,8 +2,9 @@
 
 Under Agg: hand-made snapshots with known spurts, overlap, marks, share and cue are
 drawn, saved and read back pixel by pixel at the data positions where each thing
-must (or must not) be; the blitted canvas must equal a full draw. Under Xvfb: the
-real TkAgg window is driven with demo snapshots and the X display is screenshotted.
+must (or must not) be; the blitted canvas must equal a full draw, and an update must
+redraw and blit only what changed. Under Xvfb: the real TkAgg window is driven with
+demo snapshots and the X display is screenshotted.
 """
 from __future__ import annotations
 
@@ -289,6 +290,55 @@ def test_updates_blit_without_full_redraws_and_match_a_full_draw(plot, tmp_path)
     assert np.array_equal(blitted, saved(plot, tmp_path))     # no leftovers from earlier frames, same stacking
 
 
+def canvas_pixels(plot: LivePlot) -> np.ndarray:
+    return np.asarray(plot.fig.canvas.buffer_rgba())[..., :3].astype(float)
+
+
+def changed_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int]:
+    """The display pixel box (x0, y0, x1, y1), y up, around the pixels that differ."""
+    rows, cols = np.nonzero((before != after).any(axis=-1))
+    height = before.shape[0]
+    return cols.min(), height - rows.max() - 1, cols.max() + 1, height - rows.min()
+
+
+def inside(box, outer) -> bool:
+    return outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2] and box[3] <= outer[3]
+
+
+def test_only_what_changed_is_redrawn_and_blitted(plot, tmp_path, monkeypatch):
+    blits = []
+    monkeypatch.setattr(plot.fig.canvas, "blit", lambda bbox=None: blits.append(tuple(bbox.extents)))
+    draws = []
+    plot.fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    before = canvas_pixels(plot)
+    plot.update(HAND)                                          # the same again: nothing to do
+    assert blits == [] and np.array_equal(canvas_pixels(plot), before)
+
+    plot.update(dataclasses.replace(HAND, interruptions=(1, 7)))   # only B's interruption count changes
+    after = canvas_pixels(plot)
+    assert len(blits) == 1
+    x0, y0, x1, y1 = blits[0]
+    assert (x1 - x0) * (y1 - y0) < 1000                        # the count's own small box
+    assert not np.array_equal(after, before)
+    assert inside(changed_box(before, after), blits[0])        # the new count is drawn there, nothing else moved
+    assert "7" in visible_texts(plot) and "2" not in [t.get_text() for t in panel_row(plot, "interruptions")]
+
+    blits.clear()
+    plot.update(dataclasses.replace(HAND, interruptions=(1, 7), now_s=100.1))   # scrolls; the clock still 1:40
+    tl = axes(plot, "timeline").bbox
+    assert len(blits) == 1 and inside(blits[0], (tl.x0, tl.y0, tl.x1, tl.y1))
+
+    blits.clear()                                              # a share change too small to move a pixel
+    plot.update(dataclasses.replace(HAND, interruptions=(1, 7), now_s=100.1, share=(0.3001, 0.6999)))
+    assert blits == []
+    plot.update(dataclasses.replace(HAND, interruptions=(1, 7), now_s=100.1, share=(0.45, 0.55)))
+    share = axes(plot, "share").bbox
+    assert len(blits) == 1 and inside(blits[0], (share.x0 - 1, share.y0 - 1, share.x1 + 1, share.y1 + 1))
+    assert {"A 45 %", "B 55 %"} <= set(visible_texts(plot))
+    assert draws == []
+    assert np.array_equal(canvas_pixels(plot), saved(plot, tmp_path))
+
+
 def test_resize_recaches_the_background(plot, tmp_path):
     draws = []
     plot.fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
@@ -357,7 +407,7 @@ for snap in snaps[1:]:
     plot.update(snap)
     times.append(time.perf_counter() - start)
     plot.wait(0.01)
-plot.wait(0)
+plot.wait(0.05)                                            # update only blits: the event loop repaints
 widget = plot.fig.canvas.get_tk_widget()
 out.update(update_ms=[1000 * t for t in times], full_draws=len(draws),
            at=[widget.winfo_rootx(), widget.winfo_rooty()])
