@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from talkbalance.engine import to_int16
 from talkbalance.errors import UserError
 from talkbalance.sources import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
@@ -25,7 +26,7 @@ PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get in
 
 @dataclass(frozen=True)
 class Block:
-    """Captured audio: (n, 2) int16 or float32, its arrival time (monotonic s), and the device's overflow flag."""
+    """Captured audio: (n, 2) int16, its arrival time (monotonic s), and the device's overflow flag."""
 
     samples: np.ndarray
     arrival_s: float
@@ -118,7 +119,7 @@ class DeviceInput:
     """Records two channels of a sound device into ``out`` as ``Block`` items."""
 
     def __init__(self, device: Device, channels: tuple[int, int], rate_hz: int | None, out):
-        sd = sounddevice()
+        self._sd = sd = sounddevice()
         self.device = device
         self.rate_hz = int(rate_hz or device.default_rate_hz)
         self._picks = [c - 1 for c in channels]
@@ -149,7 +150,7 @@ class DeviceInput:
     def start(self) -> None:
         try:
             self._stream.start()
-        except sounddevice().PortAudioError as exc:
+        except self._sd.PortAudioError as exc:
             raise UserError(f"input device {self.device.index} ({self.device.name}) cannot start ({exc}); "
                             "is another program using it? Close it or pick another --device.") from None
 
@@ -194,7 +195,7 @@ class FileInput:
                     due = self.started_s + sent / self.rate_hz / self._speed
                     if self._stop.wait(max(0.0, due - time.monotonic())):
                         return
-                    self._out.put(Block(block, time.monotonic()))
+                    self._out.put(Block(to_int16(block), time.monotonic()))
         except UserError as exc:
             reason = f"the replayed file could not be read to the end: {exc}"
         finally:

@@ -112,8 +112,8 @@ def cmd_live(args) -> int:
     cfg = cfg.with_speakers(names=names, trainee=args.trainee)
     out = args.out or default_session_dir(replay=bool(args.replay))
     opts = LiveOptions(cfg=cfg, out_dir=out, device=args.device,
-                       channels=_channels(args.channels) if args.channels else (1, 2),
-                       channels_given=bool(args.channels), rate_hz=args.rate, duration_s=args.duration,
+                       channels=_channels(args.channels) if args.channels else None,
+                       rate_hz=args.rate, duration_s=args.duration,
                        plot=not args.no_plot, replay=args.replay, speed=args.speed)
     _, summary = run_live(opts)
     print(format_summary(summary))

@@ -173,8 +173,8 @@ def _partner_at(final: list[Spurt], open_spurt: Spurt | None, t: int, inclusive_
     """The partner's spurt (final or still open) running at frame ``t``."""
     if open_spurt is not None and (open_spurt.start < t or (inclusive_start and open_spurt.start == t)):
         return open_spurt
-    recent = final[-4:]
-    return _containing(recent, [s.start for s in recent], t, inclusive_start)
+    i = (bisect.bisect_right if inclusive_start else bisect.bisect_left)(final, t, key=lambda s: s.start) - 1
+    return final[i] if i >= 0 and final[i].end > t else None
 
 
 def settled_frame(final: list[list[Spurt]], horizon: int) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from talkbalance.capture import Block, End
 from talkbalance.config import Config
 from talkbalance.dropouts import DropoutDetector
-from talkbalance.engine import Engine, to_int16
+from talkbalance.engine import Engine
 from talkbalance.errors import UserError
 from talkbalance.live_view import LiveView, Snapshot
 from talkbalance.model import Event
@@ -110,13 +110,13 @@ class LiveSession:
         self.end_reason = self.end_reason or item.reason
 
     def _write(self, block: Block) -> None:
-        self.audio.write(to_int16(block.samples))
+        self.audio.write(block.samples)
         if time.monotonic() - self._synced_at >= SYNC_EVERY_S:
             self.audio.sync()
             self._synced_at = time.monotonic()
 
     def _analyse(self, block: Block) -> None:
-        samples = to_int16(block.samples)      # exactly what the writer records
+        samples = block.samples
         position = self.engine.samples_in
         if block.overflow:
             self._note_dropout(position / self.rate_hz)

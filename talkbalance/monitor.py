@@ -29,25 +29,25 @@ class LiveOptions:
     cfg: Config
     out_dir: Path
     device: str | None = None
-    channels: tuple[int, int] = (1, 2)
+    channels: tuple[int, int] | None = None     # None: 1,2 of a device, or a file's own two channels
     rate_hz: int | None = None
     duration_s: float | None = None
     plot: bool = True
     replay: str | None = None
     speed: float = 1.0
-    channels_given: bool = False
 
 
 def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     """Run one session to its end and write its folder; return the session and its summary."""
     inbox = Inbox()
     if opts.replay:
-        source = FileInput(opts.replay, opts.channels if opts.channels_given else None, opts.speed, inbox)
+        source = FileInput(opts.replay, opts.channels, opts.speed, inbox)
         described = {"inputs": [opts.replay], "replay_speed": opts.speed}
     else:
-        device = choose_device(opts.device, opts.channels)
-        source = DeviceInput(device, opts.channels, opts.rate_hz, inbox)
-        described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(opts.channels)}
+        channels = opts.channels or (1, 2)
+        device = choose_device(opts.device, channels)
+        source = DeviceInput(device, channels, opts.rate_hz, inbox)
+        described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(channels)}
     session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox)
     stop = threading.Event()
     display = _open_display(session, opts.plot)
