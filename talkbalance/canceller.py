@@ -19,10 +19,10 @@ SPREAD_TAPS = 4              # the filter keeps this many taps either side of it
 
 
 def _emphasise(x: np.ndarray) -> np.ndarray:
-    """Pre-emphasis (first difference): the same filter on both sides leaves the leak filter
-    unchanged, but flattens speech's spectrum so the fit holds at all frequencies."""
+    """Pre-emphasis (first difference along the last axis): the same filter on both sides leaves
+    the leak filter unchanged, but flattens speech's spectrum so the fit holds at all frequencies."""
     x = x.astype(np.float64)
-    return x[1:] - PRE_EMPHASIS * x[:-1]
+    return x[..., 1:] - PRE_EMPHASIS * x[..., :-1]
 
 
 class BleedCanceller:
@@ -44,19 +44,20 @@ class BleedCanceller:
         return self.weights is not None
 
     def learn(self, partner: np.ndarray, own: np.ndarray) -> None:
-        """Add one single-talk stretch: ``own`` (n,) and the partner samples ending with it (n + taps - 1,).
+        """Add single-talk stretches: ``own`` (m, n) and the partner samples ending with each (m, n + taps - 1).
 
         The normal equations are built exactly from running sums of lagged products
-        (a few small vector operations instead of a matrix product per frame).
+        (a few array operations for all stretches instead of a matrix product each).
         """
         partner, own = _emphasise(partner), _emphasise(own)
-        n, late = len(own), self.taps - 1
-        padded = np.concatenate((np.zeros(late), partner))
-        earlier = sliding_window_view(padded, len(partner))[::-1]           # row d: partner d samples earlier
-        sums = np.zeros((self.taps, len(partner) + 1))
-        np.cumsum(partner[None, :] * earlier, axis=1, out=sums[:, 1:])
-        self._gram += sums[self._lags, self._first + n] - sums[self._lags, self._first]
-        self._cross += np.correlate(partner, own, "valid")[::-1]
+        m, n = own.shape
+        length = partner.shape[1]
+        padded = np.concatenate((np.zeros((m, self.taps - 1)), partner), axis=1)
+        earlier = sliding_window_view(padded, length, axis=1)[:, ::-1]   # [s, d]: partner d samples earlier
+        sums = np.zeros((m, self.taps, length + 1))
+        np.cumsum(partner[:, None, :] * earlier, axis=2, out=sums[:, :, 1:])
+        self._gram += (sums[:, self._lags, self._first + n] - sums[:, self._lags, self._first]).sum(axis=0)
+        self._cross += np.einsum("sdt,st->d", sliding_window_view(partner, n, axis=1), own)[::-1]
         self._pending = True
 
     def update(self) -> None:

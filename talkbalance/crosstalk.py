@@ -183,26 +183,31 @@ class CrosstalkGate:
         takes effect only at the next hop boundary (``_learn``).
         """
         L, D = self.frame_samples, self.max_lag
-        for t, r, l in zip(frames.tolist(), rho.tolist(), lag.tolist()):
-            if r < self.cfg.learn_min_correlation or l == 0:
-                continue
-            receiver = 1 if l > 0 else 0
+        keep = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
+        frames, lag = frames[keep], lag[keep]
+        for receiver in (0, 1):
             source = 1 - receiver
-            ratio_db = 10 * np.log10(max(energy[receiver, t], 1e-9) / max(energy[source, t], 1e-9))
+            t = frames[(lag > 0) == bool(receiver)]
+            ratio_db = 10 * np.log10(np.maximum(energy[receiver, t], 1e-9) / np.maximum(energy[source, t], 1e-9))
             partner = self.coupling_db[source]
-            if ratio_db > MAX_COUPLING_DB or (partner is not None and ratio_db + partner > MAX_COUPLING_SUM_DB):
+            accept = ratio_db <= MAX_COUPLING_DB
+            if partner is not None:
+                accept &= ratio_db + partner <= MAX_COUPLING_SUM_DB
+            t, ratio_db = t[accept], ratio_db[accept]
+            if not len(t):
                 continue
-            self._observations[receiver].append(ratio_db)
+            self._observations[receiver].extend(ratio_db.tolist())
             self._fresh[receiver] = True
             if not self.cfg.cancel_bleed:
                 continue
-            start = self.history + t * L
+            starts = self.history + t * L
             canceller = self._cancellers[receiver]
-            canceller.learn(padded[start - D:start + L, source], padded[start:start + L, receiver])
+            canceller.learn(padded[starts[:, None] - D + np.arange(L + D), source],
+                            padded[starts[:, None] + np.arange(L), receiver])
             if canceller.ready:
-                left = canceller.residual_energy(padded[:, source], padded[:, receiver], np.array([start]), L)[0]
-                self._residual_observations[receiver].append(
-                    10 * np.log10(max(left, 1e-9) / max(energy[source, t], 1e-9)))
+                left = canceller.residual_energy(padded[:, source], padded[:, receiver], starts, L)
+                self._residual_observations[receiver].extend(
+                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(energy[source, t], 1e-9))).tolist())
 
     def _learn(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, frames: np.ndarray) -> None:
         """Learn from the hop's candidate frames."""

@@ -94,45 +94,53 @@ class Engine:
 
     # -- analysis ------------------------------------------------------------------------
     def _analyse(self, samples: np.ndarray) -> list[Spurt]:
-        """Analyse whole frames, one hop segment at a time; keep the remainder pending."""
+        """Analyse the block's whole frames (int16); keep the remainder pending.
+
+        Frame energies and VAD flags are computed for the whole block at once; the
+        crosstalk gate then decides one hop segment at a time, because its state
+        changes at hop boundaries.
+        """
         data = np.concatenate((self._pending, samples)) if len(self._pending) else samples
         L = self.frame_samples
-        n_frames = len(data) // L
-        self._pending = data[n_frames * L:]
-        new: list[Spurt] = []
-        done = 0
-        while done < n_frames:
-            take = min(n_frames - done, self.hop_frames - self._hop_filled)
-            new += self._frames(data[done * L:(done + take) * L])
-            done += take
-        new.sort(key=lambda s: (s.start, s.speaker))
-        return new
-
-    def _frames(self, seg: np.ndarray) -> list[Spurt]:
-        """Decide F whole frames (F*L, 2) inside one hop; adapt when the hop is full."""
-        L = self.frame_samples
-        F = len(seg) // L
-        as_float = seg.astype(np.float32)
-        by_channel = np.ascontiguousarray(as_float.T).reshape(CHANNELS, F, L)
-        energy = np.einsum("cfl,cfl->cf", by_channel, by_channel).astype(np.float64) / L
-        vad = np.stack([self._vads[k].decide(seg[:, k]) for k in range(CHANNELS)])
-        own = self._gate.decide(as_float, energy, vad)
+        F = len(data) // L
+        self._pending = data[F * L:]
+        if not F:
+            return []
+        by_channel = np.ascontiguousarray(data[:F * L].T)
+        as_float = data[:F * L].astype(np.float32)
+        framed = by_channel.reshape(CHANNELS, F, L).astype(np.float32)
+        energy = np.einsum("cfl,cfl->cf", framed, framed).astype(np.float64) / L
+        vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(CHANNELS)])
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
-        self._hop.append((as_float, energy, vad, own))
-        self._hop_filled += F
+        own = np.empty((CHANNELS, F), dtype=bool)
+        done = 0
+        while done < F:
+            take = min(F - done, self.hop_frames - self._hop_filled)
+            hop = slice(done, done + take)
+            own[:, hop] = self._gate.decide(as_float[done * L:(done + take) * L], energy[:, hop], vad[:, hop])
+            self._hop.append((as_float[done * L:(done + take) * L], energy[:, hop], vad[:, hop], own[:, hop]))
+            self._hop_filled += take
+            if self._hop_filled == self.hop_frames:
+                self._adapt()
+            done += take
         self.frames_done += F
-        if self._hop_filled == self.hop_frames:
-            samples = np.concatenate([h[0] for h in self._hop])
-            self._gate.adapt(samples, self._history, *(np.concatenate([h[i] for h in self._hop], axis=1)
-                                                       for i in (1, 2, 3)))
-            self._history = np.concatenate((self._history, samples))[-self._gate.history:]
-            self._hop, self._hop_filled = [], 0
         new = []
         for k, tracker in enumerate(self._trackers):
             for s in tracker.push(own[k]):
                 self.spurts[k].append(s)
                 new.append(s)
+        new.sort(key=lambda s: (s.start, s.speaker))
         return new
+
+    def _adapt(self) -> None:
+        """The hop is complete: let the gate learn from it."""
+        parts = self._hop
+        samples, energy, vad, own = (parts[0] if len(parts) == 1 else
+                                     (np.concatenate([p[0] for p in parts]),
+                                      *(np.concatenate([p[i] for p in parts], axis=1) for i in (1, 2, 3))))
+        self._gate.adapt(samples, self._history, energy, vad, own)
+        self._history = np.concatenate((self._history, samples))[-self._gate.history:]
+        self._hop, self._hop_filled = [], 0
 
     # -- quality -------------------------------------------------------------------------
     def _count_clipping(self, block: np.ndarray) -> None:
