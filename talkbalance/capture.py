@@ -18,7 +18,7 @@ from talkbalance.engine import to_int16
 from talkbalance.errors import UserError
 from talkbalance.sources import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
-BLOCK_S = 0.04            # seconds per block delivered to the queue
+BLOCK_S = 0.1             # seconds per block delivered to the queue
 READ_BLOCKS = 25          # a replayed file is read this many blocks at a time
 PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get install libportaudio2; "
                   "macOS: brew install portaudio); `analyze` and `live --replay` work without it")
