@@ -54,9 +54,9 @@ class BleedCanceller:
         length = partner.shape[1]
         padded = np.concatenate((np.zeros((m, self.taps - 1)), partner), axis=1)
         earlier = sliding_window_view(padded, length, axis=1)[:, ::-1]   # [s, d]: partner d samples earlier
-        sums = np.zeros((m, self.taps, length + 1))
-        np.cumsum(partner[:, None, :] * earlier, axis=2, out=sums[:, :, 1:])
-        self._gram += (sums[:, self._lags, self._first + n] - sums[:, self._lags, self._first]).sum(axis=0)
+        sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
+        np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
+        self._gram += sums[self._lags, self._first + n] - sums[self._lags, self._first]
         self._cross += np.einsum("sdt,st->d", sliding_window_view(partner, n, axis=1), own)[::-1]
         self._pending = True
 
