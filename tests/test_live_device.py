@@ -26,6 +26,7 @@ SINK = "tb_sink"
 NULL_SINK = f"module-null-sink sink_name={SINK} channels=2 rate=16000"
 EXCERPT_S = (25.0, 45.0)          # of the demo: two interruptions, backchannels, gaps
 LEAD_IN_S = 0.5                   # silence before the excerpt (see ``excerpt``)
+LEARNING_S = 5.0                  # events this early in the excerpt are not compared (bleed still being learned)
 
 
 def _pactl(*args) -> subprocess.CompletedProcess:
@@ -63,7 +64,8 @@ def pulse():
 
 @pytest.fixture(scope="module")
 def excerpt(tmp_path_factory):
-    """20 s of the demo session as a 16 kHz stereo WAV, after ``LEAD_IN_S`` of silence.
+    """20 s of the demo session as 16 kHz stereo WAVs: (to play, after ``LEAD_IN_S`` of silence; the excerpt
+    alone, for ``analyze``; the samples played).
 
     The lead-in is for PulseAudio, not talkbalance. The first ~0.1 s of each new
     playback never reaches the sink's monitor (our "microphone"): the sink rewinds
@@ -73,11 +75,12 @@ def excerpt(tmp_path_factory):
     with 40 ms blocks, ~90 ms with 100 ms blocks). A real microphone has no rewinds.
     """
     audio, rate = sf.read(DEMO / "practice_session.flac", dtype="int16")
-    clip = np.concatenate((np.zeros((int(LEAD_IN_S * rate), 2), np.int16),
-                           audio[int(EXCERPT_S[0] * rate):int(EXCERPT_S[1] * rate)]))
-    path = tmp_path_factory.mktemp("excerpt") / "excerpt.wav"
-    sf.write(path, clip, rate, subtype="PCM_16")
-    return path, clip
+    clip = audio[int(EXCERPT_S[0] * rate):int(EXCERPT_S[1] * rate)]
+    played = np.concatenate((np.zeros((int(LEAD_IN_S * rate), 2), np.int16), clip))
+    folder = tmp_path_factory.mktemp("excerpt")
+    sf.write(folder / "played.wav", played, rate, subtype="PCM_16")
+    sf.write(folder / "excerpt.wav", clip, rate, subtype="PCM_16")
+    return folder / "played.wav", folder / "excerpt.wav", played
 
 
 def _live(out, *args) -> subprocess.Popen:
@@ -117,11 +120,11 @@ def test_devices_lists_the_pulse_input(pulse):
 
 
 def test_live_recording_matches_what_was_played_and_analyze(pulse, excerpt, tmp_path):
-    path, clip = excerpt
+    to_play, clip_path, samples = excerpt
     out = tmp_path / "session"
     live = _live(out, "--duration", 24, "--speakers", "trainee,client", "--trainee", "trainee")
     _wait_recording(out)
-    player = _paplay(path)
+    player = _paplay(to_play)
     assert player.wait(timeout=60) == 0
     stdout, stderr = live.communicate(timeout=60)
     assert live.returncode == 0, stderr
@@ -129,7 +132,7 @@ def test_live_recording_matches_what_was_played_and_analyze(pulse, excerpt, tmp_
     # audio.wav holds what was played, channel for channel
     recorded, rate = sf.read(out / "audio.wav", dtype="float32")
     at16k = soxr.resample(recorded, rate, 16000)
-    played = clip.astype(np.float32) / 32768
+    played = samples.astype(np.float32) / 32768
     offset = _align(at16k, played)
     assert offset + len(played) <= len(at16k) + 160, "the recording stopped before the file ended"
     part = at16k[offset:offset + len(played)]
@@ -138,39 +141,52 @@ def test_live_recording_matches_what_was_played_and_analyze(pulse, excerpt, tmp_
         corr = np.corrcoef(part[:n, ch], played[:n, ch])[0, 1]
         assert corr > 0.99, (ch, corr)
 
-    # the live figures are those of analysing the played file, shifted by when playback began
+    # the live figures are those of analysing the excerpt, shifted by when it began playing; events in the
+    # first LEARNING_S may differ (README: a short false spurt can appear before the bleed is learned)
     offline_dir = tmp_path / "offline"
-    assert cli("analyze", path, "--speakers", "trainee,client", "--trainee", "trainee", "--out", offline_dir,
+    assert cli("analyze", clip_path, "--speakers", "trainee,client", "--trainee", "trainee", "--out", offline_dir,
                "--quiet").returncode == 0
-    shift_s = offset / 16000
+    shift_s = offset / 16000 + LEAD_IN_S
     live_summary = json.loads((out / "summary.json").read_text())
-    offline = json.loads((offline_dir / "summary.json").read_text())
-    for s_live, s_off in zip(live_summary["speakers"], offline["speakers"]):
-        assert s_live["talk_time_s"] == pytest.approx(s_off["talk_time_s"], abs=0.3)
-        assert s_live["interruptions_made"] == s_off["interruptions_made"]
-        assert s_live["backchannels"] == s_off["backchannels"]
-    live_events = _rows(out / "events.csv")
-    offline_events = _rows(offline_dir / "events.csv")
-    for kind, start, speaker in offline_events:
-        assert any(k == kind and sp == speaker and abs(st - shift_s - start) <= 0.05
-                   for k, st, sp in live_events), (kind, start, speaker)
+    for name in ("trainee", "client"):
+        assert _talk_s(out / "activity.rttm", name, shift_s) == pytest.approx(
+            _talk_s(offline_dir / "activity.rttm", name, 0.0), abs=0.3)
+    live_events = [(k, st - shift_s, sp, oc) for k, st, sp, oc in _rows(out / "events.csv")
+                   if st - shift_s >= LEARNING_S]
+    offline_events = [e for e in _rows(offline_dir / "events.csv") if e[1] >= LEARNING_S]
+    assert {e[0] for e in offline_events} >= {"interruption"}
+    for mine, theirs in ((offline_events, live_events), (live_events, offline_events)):
+        for kind, start, speaker, outcome in mine:
+            assert any((k, sp, oc) == (kind, speaker, outcome) and abs(st - start) <= 0.05
+                       for k, st, sp, oc in theirs), (kind, start, speaker, outcome)
     assert live_summary["quality"]["dropped_blocks"] == 0
+
+
+def _talk_s(rttm, name: str, shift_s: float) -> float:
+    """``name``'s talk time (s) after ``LEARNING_S`` into the excerpt, from an RTTM whose excerpt starts at ``shift_s``."""
+    total = 0.0
+    for line in rttm.read_text().splitlines():
+        f = line.split()
+        if f[7] == name:
+            start, end = float(f[3]) - shift_s, float(f[3]) + float(f[4]) - shift_s
+            total += max(0.0, end - max(start, LEARNING_S))
+    return total
 
 
 def _rows(path):
     import csv
 
     with open(path, newline="") as f:
-        return [(r["kind"], float(r["start_s"]), r["speaker"]) for r in csv.DictReader(f)
+        return [(r["kind"], float(r["start_s"]), r["speaker"], r["outcome"]) for r in csv.DictReader(f)
                 if r["kind"] not in ("pause", "gap")]
 
 
 def test_device_that_disappears_ends_the_session_cleanly(pulse, excerpt, tmp_path):
-    path, clip = excerpt
+    to_play = excerpt[0]
     out = tmp_path / "session"
     live = _live(out, "--duration", 30)
     _wait_recording(out)
-    player = _paplay(path)
+    player = _paplay(to_play)
     time.sleep(3)
     try:
         assert _pactl("unload-module", _sink_module()).returncode == 0
@@ -192,11 +208,11 @@ def test_device_that_disappears_ends_the_session_cleanly(pulse, excerpt, tmp_pat
 def test_stalled_process_loses_input_and_it_is_recorded(pulse, excerpt, tmp_path):
     # PulseAudio buffers about 4 MB for a reader; at 8 channels x 96 kHz that is under 3 s, so a 6 s stall
     # of the whole process (as on an overloaded machine) loses about 3 s of input, without any overflow flag.
-    path, clip = excerpt
+    to_play = excerpt[0]
     out = tmp_path / "session"
     live = _live(out, "--duration", 14, "--rate", 96000, "--channels", "1,8")
     _wait_recording(out)
-    player = _paplay(path)
+    player = _paplay(to_play)
     time.sleep(3)
     live.send_signal(signal.SIGSTOP)
     time.sleep(6)
