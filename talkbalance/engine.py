@@ -116,9 +116,9 @@ class Engine:
         done = 0
         while done < F:
             take = min(F - done, self.hop_frames - self._hop_filled)
-            hop = slice(done, done + take)
-            own[:, hop] = self._gate.decide(as_float[done * L:(done + take) * L], energy[:, hop], vad[:, hop])
-            self._hop.append((as_float[done * L:(done + take) * L], energy[:, hop], vad[:, hop], own[:, hop]))
+            hop, seg = slice(done, done + take), as_float[done * L:(done + take) * L]
+            own[:, hop] = self._gate.decide(seg, energy[:, hop], vad[:, hop])
+            self._hop.append((seg, energy[:, hop], vad[:, hop], own[:, hop]))
             self._hop_filled += take
             if self._hop_filled == self.hop_frames:
                 self._adapt()
