@@ -6,10 +6,10 @@ Builds long 16 kHz stereo WAV files by repeating the bundled demo session, then,
 in one run:
 - end-to-end ``analyze`` throughput (read, analyse, write every output file) as a
   multiple of real time, on one core;
-- a bare webrtcvad loop over both channels of the same file (read in the same
-  blocks, ``Vad.is_speech`` per 10 ms frame: what a minimal script would do), and
-  talkbalance's time as a ratio of it;
-- the engine alone (no file reading or output writing);
+- a bare webrtcvad loop over both channels of the same file (read in the blocks
+  ``analyze`` reads, ``Vad.is_speech`` per 10 ms frame: what a minimal script would
+  do), and talkbalance's time as a ratio of it;
+- the engine alone (no file reading or output writing), fed in the same blocks;
 - peak memory (max RSS of a fresh process) for the short and the long file.
 """
 from __future__ import annotations
@@ -25,14 +25,15 @@ from pathlib import Path
 
 import soundfile as sf
 
+from talkbalance.analyze import BLOCK_S
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
-BLOCK_S = 1.0
 
 _CHILD = r"""
 import json, sys, time
 from pathlib import Path
-mode, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
+mode, path, out, block_s = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 start = time.perf_counter()
 if mode == "analyze":
     from talkbalance.analyze import analyze_files
@@ -42,11 +43,11 @@ elif mode == "engine":
     import soundfile as sf
     from talkbalance.config import Config
     from talkbalance.engine import Engine
-    audio, rate = sf.read(path, dtype="int16", frames=int(sys.argv[4]))
+    audio, rate = sf.read(path, dtype="int16", frames=int(sys.argv[5]))
     start = time.perf_counter()
-    engine = Engine(Config(), rate)
-    for i in range(0, len(audio), rate):
-        engine.feed(audio[i:i + rate])
+    engine, block = Engine(Config(), rate), int(rate * block_s)
+    for i in range(0, len(audio), block):
+        engine.feed(audio[i:i + block])
     engine.finish()
 else:
     import numpy as np, soundfile as sf, webrtcvad
@@ -54,7 +55,7 @@ else:
     with sf.SoundFile(path) as f:
         rate = f.samplerate
         n = rate // 100
-        for block in f.blocks(blocksize=rate, dtype="int16"):
+        for block in f.blocks(blocksize=int(rate * block_s), dtype="int16"):
             for c in (0, 1):
                 pcm = np.ascontiguousarray(block[:, c]).tobytes()
                 for i in range(0, len(pcm) - 2 * n + 1, 2 * n):
@@ -81,7 +82,7 @@ def make_long_wav(path: Path, hours: float) -> float:
 
 def child(mode: str, wav: Path, out: Path, *extra: str) -> dict:
     """Run one measurement in a fresh process (one core, its own peak memory)."""
-    proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(wav), str(out), *extra],
+    proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(wav), str(out), str(BLOCK_S), *extra],
                           capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

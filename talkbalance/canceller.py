@@ -8,6 +8,8 @@ speech under loud partner bleed is still heard.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -25,6 +27,26 @@ def _emphasise(x: np.ndarray) -> np.ndarray:
     return x[..., 1:] - PRE_EMPHASIS * x[..., :-1]
 
 
+class LeakFilter(NamedTuple):
+    """A solved leak filter: tap ``delays[i]`` (samples) has weight ``weights[i]``."""
+
+    delays: np.ndarray
+    weights: np.ndarray
+
+    def residual_energy(self, partner: np.ndarray, own: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+        """Mean power of ``own[s:s+length] - predicted leak`` for frame starts ``s`` (on a ``length`` grid).
+
+        ``partner`` and ``own`` are aligned float32 sample arrays with at least ``delays[-1]``
+        samples before the earliest start.
+        """
+        lo, hi = int(starts.min()), int(starts.max()) + length
+        first, last = int(self.delays[0]), int(self.delays[-1])
+        predicted = np.convolve(partner[lo - last:hi - first], self.weights, "valid")
+        residual = (own[lo:hi] - predicted).reshape(-1, length)
+        energy = np.einsum("fl,fl->f", residual, residual) / length
+        return energy[(starts - lo) // length].astype(np.float64)
+
+
 class BleedCanceller:
     """FIR estimate of partner -> mic (tap ``d`` weighs the partner sample ``d`` samples earlier)."""
 
@@ -36,12 +58,7 @@ class BleedCanceller:
         self._gram = np.zeros((taps, taps))
         self._cross = np.zeros(taps)
         self._pending = False
-        self.delays: np.ndarray | None = None      # the taps kept, in samples of delay
-        self.weights: np.ndarray | None = None
-
-    @property
-    def ready(self) -> bool:
-        return self.weights is not None
+        self.filter: LeakFilter | None = None      # the latest solution; replaced, never changed in place
 
     def learn(self, partner: np.ndarray, own: np.ndarray) -> None:
         """Add single-talk stretches: ``own`` (m, n) and the partner samples ending with each (m, n + taps - 1).
@@ -56,8 +73,9 @@ class BleedCanceller:
         earlier = sliding_window_view(padded, length, axis=1)[:, ::-1]   # [s, d]: partner d samples earlier
         sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
         np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
-        self._gram += sums[self._lags, self._first + n] - sums[self._lags, self._first]
-        self._cross += np.einsum("sdt,st->d", sliding_window_view(partner, n, axis=1), own)[::-1]
+        window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term
+        self._gram += (sums.ravel()[window + n] - sums.ravel()[window]).reshape(self.taps, self.taps)
+        self._cross += sum(np.correlate(p, o, "valid") for p, o in zip(partner, own))[::-1]
         self._pending = True
 
     def update(self) -> None:
@@ -65,8 +83,8 @@ class BleedCanceller:
         if self._pending:
             full = self._solve(np.arange(self.taps))
             peak = int(np.argmax(np.abs(full)))
-            self.delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
-            self.weights = self._solve(self.delays).astype(np.float32)
+            delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
+            self.filter = LeakFilter(delays, self._solve(delays).astype(np.float32))
             self._pending = False
         self._gram *= FORGET_PER_UPDATE
         self._cross *= FORGET_PER_UPDATE
@@ -76,16 +94,3 @@ class BleedCanceller:
         gram = self._gram[np.ix_(delays, delays)]
         ridge = RIDGE * np.trace(gram) / len(delays) + 1e-9
         return np.linalg.solve(gram + ridge * np.eye(len(delays)), self._cross[delays])
-
-    def residual_energy(self, partner: np.ndarray, own: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-        """Mean power of ``own[s:s+length] - predicted leak`` for frame starts ``s`` (on a ``length`` grid).
-
-        ``partner`` and ``own`` are aligned float32 sample arrays with at least ``taps - 1``
-        samples before the earliest start.
-        """
-        lo, hi = int(starts.min()), int(starts.max()) + length
-        first, last = int(self.delays[0]), int(self.delays[-1])
-        predicted = np.convolve(partner[lo - last:hi - first], self.weights, "valid")
-        residual = (own[lo:hi] - predicted).reshape(-1, length)
-        energy = np.einsum("fl,fl->f", residual, residual) / length
-        return energy[(starts - lo) // length].astype(np.float64)

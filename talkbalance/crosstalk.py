@@ -15,16 +15,21 @@ double talk keeps its frames: its energy is far above what bleed alone gives.
 
 State changes only at fixed hop boundaries (every ``adapt_every_s``), and every
 frame's decision uses the state of its hop's start, so results do not depend on
-how the audio was split into blocks.
+how the audio was split into blocks. Once both couplings are known, only the
+speech level depends on earlier decisions: the gate then learns from all of a
+block's hops first and decides its frames afterwards, a few array operations per
+hop.
 """
 from __future__ import annotations
 
 import statistics
 from collections import deque
 
+from typing import NamedTuple
+
 import numpy as np
 
-from talkbalance.canceller import BleedCanceller
+from talkbalance.canceller import BleedCanceller, LeakFilter
 from talkbalance.config import Crosstalk
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
@@ -40,12 +45,31 @@ RESIDUAL_QUANTILE = 0.9      # the leak left after cancelling varies more: use a
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
 
 
+class _HopState(NamedTuple):
+    """What a hop's decisions use, per channel, as it stood at the hop's start."""
+
+    noise: list
+    coupling_db: list
+    residual_db: list
+    filters: list
+
+
+class _Segment(NamedTuple):
+    """Frames ``start``-``stop`` of a block, inside one hop; ``closes`` when they end it."""
+
+    start: int
+    stop: int
+    closes: bool
+    state: _HopState
+
+
 class CrosstalkGate:
     """Per-frame own-speech decisions for two channels, with bleed learned on the fly."""
 
     def __init__(self, cfg: Crosstalk, rate_hz: int, frame_samples: int, hop_frames: int):
         self.cfg = cfg
         self.frame_samples = frame_samples
+        self.hop_frames = hop_frames
         self.max_lag = max(1, int(round(cfg.max_delay_ms * rate_hz / 1000)))
         self.gate = 10 ** (cfg.noise_gate_db / 10)
         self.margin = 10 ** (cfg.margin_db / 10)
@@ -68,86 +92,157 @@ class CrosstalkGate:
         self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a block
         self._tail = np.zeros((self.history, 2), np.float32)
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
+        self._hop_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # samples, energy, vad so far
+        self._hop_filled = 0
+        self._hop_peak = [-np.inf, -np.inf]                          # loudest own frame so far in the hop
+        self._hop_history = np.zeros((self.history, 2), np.float32)   # samples just before the hop
 
-    def decide(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
-        """Own-speech flags (2, F) for F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F).
-
-        Where a channel's coupling is not learned yet (its partner has not yet
-        talked alone), a frame is bleed when it correlates strongly with the
-        partner and lags it.
-        """
+    def process(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
+        """Own-speech flags (2, F) for the next F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F)."""
+        F = energy.shape[1]
         previous = np.concatenate((self._last_energy[:, None], energy[:, :-1]), axis=1)
         self._last_energy = energy[:, -1].copy()
+        reference = np.maximum(energy, previous)
         padded = np.concatenate((self._tail, samples))
         self._tail = padded[-self.history:]
-        reference = np.maximum(energy, previous)
         own = vad.copy()
-        if not self.cfg.enabled:
-            return own
-        for k in (0, 1):
-            floor = self.noise[k] * self.gate if self.noise[k] is not None else 0.0
-            if self.speech_level[k] is not None:
-                floor = max(floor, self.speech_level[k] * self.speech_range)
-            if self.coupling_db[k] is not None:
-                leak = reference[1 - k] * 10 ** (self.coupling_db[k] / 10)
-                clear = energy[k] > floor + leak * self.margin
-                if self.cfg.cancel_bleed and self.residual_db[k] is not None:
-                    self._rescue(k, padded, reference, floor, own[k] & ~clear, clear)
-                own[k] &= clear
+        deferred = []
+        start = 0
+        while start < F:
+            stop = min(F, start + self.hop_frames - self._hop_filled)
+            segment = _Segment(start, stop, self._hop_filled + stop - start == self.hop_frames, self._state())
+            if self.settled:
+                deferred.append(segment)
             else:
-                own[k] &= energy[k] > floor
-                frames = np.flatnonzero(own[k] & vad[1 - k])
-                if len(frames):
-                    rho, lag = self._correlate(padded, frames)
-                    bleed = (rho >= self.cfg.learn_min_correlation) & ((lag > 0) if k == 1 else (lag < 0))
-                    own[k, frames[bleed]] = False
-                    self._observe(padded, energy, frames, rho, lag)
+                self._decide(padded, energy, reference, vad, own, [segment])
+            self._collect(samples, energy, vad, start, stop)
+            start = stop
+        self._decide(padded, energy, reference, vad, own, deferred)
         return own
 
-    def _rescue(self, k: int, padded: np.ndarray, reference: np.ndarray, floor: float,
-                uncertain: np.ndarray, clear: np.ndarray) -> None:
-        """Frames whose energy is within the bleed margin: judge them after cancelling the leak.
+    @property
+    def settled(self) -> bool:
+        """Both couplings are known: decisions no longer change what is learned, so they can wait."""
+        return self.cfg.enabled and None not in self.coupling_db
 
-        Marks ``clear`` in place where the residual exceeds what is left of the leak
-        by twice the margin: the leak left after cancellation varies more from frame
-        to frame than the leak itself.
+    def _state(self) -> _HopState:
+        return _HopState(list(self.noise), list(self.coupling_db), list(self.residual_db),
+                         [c.filter for c in self._cancellers])
+
+    def _decide(self, padded: np.ndarray, energy: np.ndarray, reference: np.ndarray, vad: np.ndarray,
+                own: np.ndarray, segments: list[_Segment]) -> None:
+        """Decide the segments' frames in place in ``own`` (which starts as the VAD flags), in order.
+
+        ``padded`` holds ``self.history`` samples before the block's frame 0. A
+        frame is own speech when it clears the floor plus the predicted bleed, or
+        what is left after cancelling the leak clears the floor plus what is left
+        of the bleed. Where a channel's coupling is not learned yet (its partner
+        has not yet talked alone), a frame is bleed when it correlates strongly
+        with the partner and lags it.
         """
-        frames = np.flatnonzero(uncertain)
-        if not len(frames):
+        for k in (0, 1):
+            left = self._residuals(k, padded, segments)
+            for seg in segments:
+                frames, state = slice(seg.start, seg.stop), seg.state
+                if not self.cfg.enabled:
+                    pass
+                elif state.coupling_db[k] is not None:
+                    floor = self._floor(k, state.noise[k])
+                    clear = energy[k, frames] > floor + reference[1 - k, frames] * 10 ** (state.coupling_db[k] / 10) \
+                        * self.margin
+                    if left is not None and state.residual_db[k] is not None:
+                        clear |= left[seg.start - segments[0].start:seg.stop - segments[0].start] > \
+                            floor + reference[1 - k, frames] * 10 ** (state.residual_db[k] / 10) * self.margin ** 2
+                    own[k, frames] &= clear
+                else:
+                    self._decide_unlearned(k, padded, energy, vad, own, seg)
+                self._note_level(k, energy[k, frames], own[k, frames], seg.closes)
+
+    def _floor(self, k: int, noise: float | None) -> float:
+        """The energy own speech must clear before any bleed is considered."""
+        floor = noise * self.gate if noise is not None else 0.0
+        if self.speech_level[k] is not None:
+            floor = max(floor, self.speech_level[k] * self.speech_range)
+        return floor
+
+    def _residuals(self, k: int, padded: np.ndarray, segments: list[_Segment]) -> np.ndarray | None:
+        """Channel k's frame energies after cancelling the partner's leak, over all the segments.
+
+        Each segment uses its own hop's filter; ``None`` when no segment cancels.
+        """
+        if not (segments and self.cfg.cancel_bleed) or all(s.state.residual_db[k] is None for s in segments):
+            return None
+        L, base = self.frame_samples, segments[0].start
+        left = np.zeros(segments[-1].stop - base)
+        run = []
+        for seg in segments + [None]:
+            leak_filter = seg.state.filters[k] if seg is not None and seg.state.residual_db[k] is not None else None
+            if run and (leak_filter is not run[0].state.filters[k]):
+                starts = self.history + np.arange(run[0].start, run[-1].stop) * L
+                left[run[0].start - base:run[-1].stop - base] = run[0].state.filters[k].residual_energy(
+                    padded[:, 1 - k], padded[:, k], starts, L)
+                run = []
+            if leak_filter is not None:
+                run.append(seg)
+        return left
+
+    def _decide_unlearned(self, k: int, padded: np.ndarray, energy: np.ndarray, vad: np.ndarray,
+                          own: np.ndarray, seg: _Segment) -> None:
+        """Before channel k's coupling is known: judge frames heard on both channels by their lag, and learn."""
+        frames = slice(seg.start, seg.stop)
+        own[k, frames] &= energy[k, frames] > self._floor(k, seg.state.noise[k])
+        both = seg.start + np.flatnonzero(own[k, frames] & vad[1 - k, frames])
+        if len(both):
+            rho, lag = self._correlate(padded, both)
+            bleed = (rho >= self.cfg.learn_min_correlation) & ((lag > 0) if k == 1 else (lag < 0))
+            own[k, both[bleed]] = False
+            self._observe(padded, energy, both, rho, lag)
+
+    def _note_level(self, k: int, energy: np.ndarray, own: np.ndarray, closes: bool) -> None:
+        """Track the hop's loudest own frame; at the hop's end, update the typical speech level."""
+        self._hop_peak[k] = max(self._hop_peak[k], float(energy.max(where=own, initial=-np.inf)))
+        if closes and self._hop_peak[k] > -np.inf:
+            self._peaks[k].append(self._hop_peak[k])
+            self.speech_level[k] = statistics.median(self._peaks[k])
+        if closes:
+            self._hop_peak[k] = -np.inf
+
+    def _collect(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray, start: int, stop: int) -> None:
+        """Keep frames ``start``-``stop`` of the block for learning; at a hop's end, learn from the hop."""
+        L = self.frame_samples
+        self._hop_parts.append((samples[start * L:stop * L], energy[:, start:stop], vad[:, start:stop]))
+        self._hop_filled += stop - start
+        if self._hop_filled < self.hop_frames:
             return
-        starts = self.history + frames * self.frame_samples
-        left = self._cancellers[k].residual_energy(padded[:, 1 - k], padded[:, k], starts, self.frame_samples)
-        leak = reference[1 - k, frames] * 10 ** (self.residual_db[k] / 10)
-        clear[frames[left > floor + leak * self.margin ** 2]] = True
+        parts = self._hop_parts
+        samples, energy, vad = (parts[0] if len(parts) == 1 else
+                                (np.concatenate([p[0] for p in parts]),
+                                 *(np.concatenate([p[i] for p in parts], axis=1) for i in (1, 2))))
+        self._adapt(samples, energy, vad)
+        self._hop_history = (samples[-self.history:] if len(samples) >= self.history else
+                             np.concatenate((self._hop_history, samples))[-self.history:])
+        self._hop_parts, self._hop_filled = [], 0
 
-    def adapt(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, vad: np.ndarray,
-              own: np.ndarray) -> None:
-        """Update noise floors, speech levels and couplings from one finished hop.
-
-        ``samples`` (F*L, 2) float32 of the hop, ``history`` (``self.history``, 2) the samples
-        just before it, ``energy``, ``vad`` and the decisions ``own`` (2, F) its frame figures.
-        """
+    def _adapt(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
+        """Update noise floors and couplings from one finished hop: ``samples`` (F*L, 2), ``energy``, ``vad`` (2, F)."""
         for k in (0, 1):
             low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
             self._levels[k].append(max(float(low), MIN_ENERGY))
             self.noise[k] = min(self._levels[k])
-            if own[k].any():
-                self._peaks[k].append(float(energy[k, own[k]].max()))
-                self.speech_level[k] = statistics.median(self._peaks[k])
         self._hops += 1
         if None in self.coupling_db or not self._hops % SETTLED_LEARN_EVERY_HOPS:
             frames = self._candidates(energy, vad)
             if len(frames):
-                self._learn(samples, history, energy, frames)
+                self._learn(samples, self._hop_history, energy, frames)
         self._settle()
 
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (likely single talk)."""
-        picks = []
+        picked = np.zeros(energy.shape[1], dtype=bool)
         for k in (0, 1):
             idx = np.flatnonzero(vad[k])
-            picks.append(idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]])
-        return np.unique(np.concatenate(picks))
+            picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
+        return np.flatnonzero(picked)
 
     def _correlate(self, padded: np.ndarray, frames: np.ndarray):
         """Correlation strength and lag (samples; > 0: channel 2 hears it later) at ``frames``.
@@ -204,8 +299,8 @@ class CrosstalkGate:
             canceller = self._cancellers[receiver]
             canceller.learn(padded[starts[:, None] - D + np.arange(L + D), source],
                             padded[starts[:, None] + np.arange(L), receiver])
-            if canceller.ready:
-                left = canceller.residual_energy(padded[:, source], padded[:, receiver], starts, L)
+            if canceller.filter is not None:
+                left = canceller.filter.residual_energy(padded[:, source], padded[:, receiver], starts, L)
                 self._residual_observations[receiver].extend(
                     (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(energy[source, t], 1e-9))).tolist())
 

@@ -47,9 +47,6 @@ class Engine:
                         to_frames(cfg.talkspurts.min_spurt_s, self.frame_s))
         self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]
         self._pending = np.zeros((0, CHANNELS), dtype=np.int16)
-        self._history = np.zeros((self._gate.history, CHANNELS), dtype=np.float32)
-        self._hop: list[tuple[np.ndarray, ...]] = []
-        self._hop_filled = 0
         self.frames_done = 0
         self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
         self.samples_in = 0            # samples fed so far, at the input rate
@@ -94,12 +91,7 @@ class Engine:
 
     # -- analysis ------------------------------------------------------------------------
     def _analyse(self, samples: np.ndarray) -> list[Spurt]:
-        """Analyse the block's whole frames (int16); keep the remainder pending.
-
-        Frame energies and VAD flags are computed for the whole block at once; the
-        crosstalk gate then decides one hop segment at a time, because its state
-        changes at hop boundaries.
-        """
+        """Analyse the block's whole frames (int16); keep the remainder pending."""
         data = np.concatenate((self._pending, samples)) if len(self._pending) else samples
         L = self.frame_samples
         F = len(data) // L
@@ -107,22 +99,11 @@ class Engine:
         if not F:
             return []
         by_channel = np.ascontiguousarray(data[:F * L].T)
-        as_float = data[:F * L].astype(np.float32)
         framed = by_channel.reshape(CHANNELS, F, L).astype(np.float32)
         energy = np.einsum("cfl,cfl->cf", framed, framed).astype(np.float64) / L
         vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(CHANNELS)])
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
-        own = np.empty((CHANNELS, F), dtype=bool)
-        done = 0
-        while done < F:
-            take = min(F - done, self.hop_frames - self._hop_filled)
-            hop, seg = slice(done, done + take), as_float[done * L:(done + take) * L]
-            own[:, hop] = self._gate.decide(seg, energy[:, hop], vad[:, hop])
-            self._hop.append((seg, energy[:, hop], vad[:, hop], own[:, hop]))
-            self._hop_filled += take
-            if self._hop_filled == self.hop_frames:
-                self._adapt()
-            done += take
+        own = self._gate.process(data[:F * L].astype(np.float32), energy, vad)
         self.frames_done += F
         new = []
         for k, tracker in enumerate(self._trackers):
@@ -131,16 +112,6 @@ class Engine:
                 new.append(s)
         new.sort(key=lambda s: (s.start, s.speaker))
         return new
-
-    def _adapt(self) -> None:
-        """The hop is complete: let the gate learn from it."""
-        parts = self._hop
-        samples, energy, vad, own = (parts[0] if len(parts) == 1 else
-                                     (np.concatenate([p[0] for p in parts]),
-                                      *(np.concatenate([p[i] for p in parts], axis=1) for i in (1, 2, 3))))
-        self._gate.adapt(samples, self._history, energy, vad, own)
-        self._history = np.concatenate((self._history, samples))[-self._gate.history:]
-        self._hop, self._hop_filled = [], 0
 
     # -- quality -------------------------------------------------------------------------
     def _count_clipping(self, block: np.ndarray) -> None:

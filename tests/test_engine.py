@@ -46,6 +46,11 @@ def test_stream_parity_any_block_sizes(demo_excerpt):
     assert len(whole[0][0]) > 3 and len(whole[0][1]) > 3, "the excerpt must contain speech of both people"
     for sizes in ([1, 7, 159, 161, 4999], [160] * 3 + [80], list(rng.integers(1, 20000, 50)), [len(audio) - 1, 1]):
         assert fingerprint(run(audio, sr, block_sizes=sizes)) == whole
+    # both couplings are learned within 5 s, so the one-go run decides most hops together after
+    # learning from the whole block, while the small blocks decide them one by one
+    engine = Engine(Config(), sr)
+    engine.feed(audio[:sr * 5])
+    assert engine._gate.settled
 
 
 def test_stream_parity_through_resampler(demo_excerpt):
