@@ -141,7 +141,7 @@ class CrosstalkGate:
         with the partner and lags it.
         """
         for k in (0, 1):
-            left = self._residuals(k, padded, segments)
+            left = None     # computed for all the segments when the first needs it
             for seg in segments:
                 frames, state = slice(seg.start, seg.stop), seg.state
                 if not self.cfg.enabled:
@@ -150,7 +150,8 @@ class CrosstalkGate:
                     floor = self._floor(k, state.noise[k])
                     clear = energy[k, frames] > floor + reference[1 - k, frames] * 10 ** (state.coupling_db[k] / 10) \
                         * self.margin
-                    if left is not None and state.residual_db[k] is not None:
+                    if self.cfg.cancel_bleed and state.residual_db[k] is not None and (vad[k, frames] > clear).any():
+                        left = self._residuals(k, padded, segments) if left is None else left
                         clear |= left[seg.start - segments[0].start:seg.stop - segments[0].start] > \
                             floor + reference[1 - k, frames] * 10 ** (state.residual_db[k] / 10) * self.margin ** 2
                     own[k, frames] &= clear
@@ -165,13 +166,11 @@ class CrosstalkGate:
             floor = max(floor, self.speech_level[k] * self.speech_range)
         return floor
 
-    def _residuals(self, k: int, padded: np.ndarray, segments: list[_Segment]) -> np.ndarray | None:
+    def _residuals(self, k: int, padded: np.ndarray, segments: list[_Segment]) -> np.ndarray:
         """Channel k's frame energies after cancelling the partner's leak, over all the segments.
 
-        Each segment uses its own hop's filter; ``None`` when no segment cancels.
+        Each segment uses its own hop's filter; frames of segments without one are left at 0.
         """
-        if not (segments and self.cfg.cancel_bleed) or all(s.state.residual_db[k] is None for s in segments):
-            return None
         L, base = self.frame_samples, segments[0].start
         left = np.zeros(segments[-1].stop - base)
         run = []
