@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-
 from typing import NamedTuple
 
 import numpy as np
@@ -48,10 +47,10 @@ MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of th
 class _HopState(NamedTuple):
     """What a hop's decisions use, per channel, as it stood at the hop's start."""
 
-    noise: list
-    coupling_db: list
-    residual_db: list
-    filters: list
+    noise: list[float | None]
+    coupling_db: list[float | None]
+    residual_db: list[float | None]
+    filters: list[LeakFilter | None]
 
 
 class _Segment(NamedTuple):
@@ -98,7 +97,11 @@ class CrosstalkGate:
         self._hop_history = np.zeros((self.history, 2), np.float32)   # samples just before the hop
 
     def process(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
-        """Own-speech flags (2, F) for the next F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F)."""
+        """Own-speech flags (2, F) for the next F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F).
+
+        F may be anything: the frames are cut at hop boundaries into segments, each
+        decided with the state of its hop's start.
+        """
         F = energy.shape[1]
         previous = np.concatenate((self._last_energy[:, None], energy[:, :-1]), axis=1)
         self._last_energy = energy[:, -1].copy()
@@ -126,6 +129,7 @@ class CrosstalkGate:
         return self.cfg.enabled and None not in self.coupling_db
 
     def _state(self) -> _HopState:
+        """The state the current hop's decisions use (lists copied: learning replaces their items)."""
         return _HopState(list(self.noise), list(self.coupling_db), list(self.residual_db),
                          [c.filter for c in self._cancellers])
 
@@ -150,7 +154,8 @@ class CrosstalkGate:
                     floor = self._floor(k, state.noise[k])
                     clear = energy[k, frames] > floor + reference[1 - k, frames] * 10 ** (state.coupling_db[k] / 10) \
                         * self.margin
-                    if self.cfg.cancel_bleed and state.residual_db[k] is not None and (vad[k, frames] > clear).any():
+                    within_margin = vad[k, frames] > clear            # speech frames the bleed could explain
+                    if self.cfg.cancel_bleed and state.residual_db[k] is not None and within_margin.any():
                         left = self._residuals(k, padded, segments) if left is None else left
                         clear |= left[seg.start - segments[0].start:seg.stop - segments[0].start] > \
                             floor + reference[1 - k, frames] * 10 ** (state.residual_db[k] / 10) * self.margin ** 2
@@ -200,10 +205,10 @@ class CrosstalkGate:
     def _note_level(self, k: int, energy: np.ndarray, own: np.ndarray, closes: bool) -> None:
         """Track the hop's loudest own frame; at the hop's end, update the typical speech level."""
         self._hop_peak[k] = max(self._hop_peak[k], float(energy.max(where=own, initial=-np.inf)))
-        if closes and self._hop_peak[k] > -np.inf:
-            self._peaks[k].append(self._hop_peak[k])
-            self.speech_level[k] = statistics.median(self._peaks[k])
         if closes:
+            if self._hop_peak[k] > -np.inf:
+                self._peaks[k].append(self._hop_peak[k])
+                self.speech_level[k] = statistics.median(self._peaks[k])
             self._hop_peak[k] = -np.inf
 
     def _collect(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray, start: int, stop: int) -> None:
