@@ -227,7 +227,7 @@ def main(argv=None) -> int:
             hours, long_hours = (0.25, 0.0) if args.quick else (1.0, 10.0)
             sp = speed.measure(hours, long_hours, Path(tmp))
         lat = latency.measure(ROOT / "recordings" / "demo" / "practice_session.flac", repeats=1 if args.quick else 3)
-        sections += ["", "## Speed", "", speed.report(sp, hours), "", "Per-block latency of `Engine.feed`:", "",
+        sections += ["", "## Speed", "", speed.save(sp, hours), "", "Per-block latency of `Engine.feed`:", "",
                      latency.table(lat)]
     text = "\n".join(sections) + "\n"
     (OUT / "RESULTS.md").write_text(text)

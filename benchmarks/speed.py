@@ -140,13 +140,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         results = measure(args.hours, args.long_hours, Path(tmp))
-    text = report(results, args.hours)
-    print(text)
+    print(save(results, args.hours))
+    return 0
+
+
+def save(results: dict, hours: float) -> str:
+    """Write benchmarks/results/speed.md and speed.json; return the markdown table."""
+    text = report(results, hours)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "speed.md").write_text(text + "\n")
     (out / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return text
 
 
 if __name__ == "__main__":

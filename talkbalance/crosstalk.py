@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from itertools import groupby
 from typing import NamedTuple
 
 import numpy as np
@@ -178,16 +179,16 @@ class CrosstalkGate:
         """
         L, base = self.frame_samples, segments[0].start
         left = np.zeros(segments[-1].stop - base)
-        run = []
-        for seg in segments + [None]:
-            leak_filter = seg.state.filters[k] if seg is not None and seg.state.residual_db[k] is not None else None
-            if run and (leak_filter is not run[0].state.filters[k]):
+
+        def used_filter(seg: _Segment) -> LeakFilter | None:
+            return seg.state.filters[k] if seg.state.residual_db[k] is not None else None
+
+        for _, run in groupby(segments, key=lambda seg: id(used_filter(seg))):   # runs sharing one filter
+            run = list(run)
+            if used_filter(run[0]) is not None:
                 starts = self.history + np.arange(run[0].start, run[-1].stop) * L
-                left[run[0].start - base:run[-1].stop - base] = run[0].state.filters[k].residual_energy(
+                left[run[0].start - base:run[-1].stop - base] = used_filter(run[0]).residual_energy(
                     padded[:, 1 - k], padded[:, k], starts, L)
-                run = []
-            if leak_filter is not None:
-                run.append(seg)
         return left
 
     def _decide_unlearned(self, k: int, padded: np.ndarray, energy: np.ndarray, vad: np.ndarray,
