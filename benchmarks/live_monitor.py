@@ -1,6 +1,7 @@
 """Latency and CPU of the live monitor, on a replay of the demo session paced in real time.
 
-``python -m benchmarks.live_monitor [--seconds S]`` writes benchmarks/results/live_monitor.md.
+``python -m benchmarks.live_monitor [--seconds S]`` writes benchmarks/results/live_monitor.md (a run of
+another length than the full 100 s writes benchmarks/results/quick/live_monitor.md).
 
 Replay goes through the same queue, worker, writers and display as a device
 (each 100 ms block is delivered when its last sample is due), so this measures:
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.paths import ROOT, results_dir
 from talkbalance.capture import BLOCK_S, FileInput
 from talkbalance.config import load_config
 from talkbalance.live import Inbox, LiveSession
@@ -37,10 +39,9 @@ from talkbalance.model import Event, Spurt
 from talkbalance.monitor import DISPLAY_EVERY_S
 from talkbalance.status_line import StatusLine
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 CONFIG = ROOT / "configs" / "peer-support.toml"
-OUT = ROOT / "benchmarks" / "results" / "live_monitor.md"
+FULL_SECONDS = 100.0         # a full run; shorter or longer runs write to benchmarks/results/quick
 WARM_UP_S = 5.0          # device CPU is measured after this much time from launch
 
 
@@ -180,7 +181,8 @@ def _with_display():
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.live_monitor", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=100.0, help="session length per run (the demo is 102 s)")
+    parser.add_argument("--seconds", type=float, default=FULL_SECONDS,
+                        help=f"session length per run (the demo is 102 s; default {FULL_SECONDS:g}, the full run)")
     parser.add_argument("--device", action="store_true",
                         help="also measure CPU while capturing from PulseAudio's 'pulse' device (needs a running "
                              "PulseAudio with a sink the demo can play into)")
@@ -199,9 +201,10 @@ def main(argv=None) -> int:
                  f"no file reading): {device[0]:.1%} of one core in steady state (from {WARM_UP_S:g} s after launch "
                  f"to 1 s before the end); {device[1]:.0%} over the first {WARM_UP_S:g} s (imports, and PortAudio's "
                  "ALSA-to-PulseAudio bridge spinning while the stream starts).\n")
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(text)
+    out = results_dir(args.seconds == FULL_SECONDS) / "live_monitor.md"
+    out.write_text(text)
     print(text)
+    print(f"written to {out.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

@@ -20,13 +20,12 @@ import numpy as np
 from tqdm import tqdm
 
 from benchmarks import latency, realcalls, speed
+from benchmarks.paths import ROOT, report_path, results_dir
 from benchmarks.score import score, summarize
 from benchmarks.simulate import PhraseBank, simulate
 from benchmarks.systems import silero_available, systems
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-OUT = ROOT / "benchmarks"
 BLEEDS_DB = (-6, -12, -18, -24, -30)
 TARGETS = {  # figure: (target, higher is better), for bleed levels down to -12 dB
     "frame_f1": (0.93, True), "crosstalk_fa": (0.02, False), "overlap_f1": (0.80, True),
@@ -167,12 +166,24 @@ def plot(pooled: list[dict], path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small grid and a short speed run (a few minutes)")
-    parser.add_argument("--speech", type=Path, default=DATA / "librispeech_dev", help="folder of speech recordings")
-    parser.add_argument("--calls", type=Path, default=DATA / "two_party_calls")
-    parser.add_argument("--skip-speed", action="store_true")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description="The researchers' benchmark: every system on simulated two-headset "
+                                                 "conversations against exact references, the real calls, speed.",
+                                     epilog="A full run replaces benchmarks/RESULTS.md and benchmarks/results/; "
+                                            "--quick and --skip-speed runs write to benchmarks/results/quick/ "
+                                            "(ignored by git).")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small grid (one conversation per bleed level) and a short speed run: a few minutes")
+    parser.add_argument("--speech", type=Path, default=DATA / "librispeech_dev",
+                        help="folder of speech recordings the conversations are simulated from "
+                             "(default: ../shared/data/librispeech_dev)")
+    parser.add_argument("--calls", type=Path, default=DATA / "two_party_calls",
+                        help="folder of real two-party calls, one mono WAV per party (default: "
+                             "../shared/data/two_party_calls; skipped when absent)")
+    parser.add_argument("--skip-speed", action="store_true",
+                        help="leave out the speed and memory measurements (the run then counts as partial)")
     args = parser.parse_args(argv)
+    full = not (args.quick or args.skip_speed)
     if not args.speech.is_dir():
         print(f"benchmarks: {args.speech} not found; pass --speech DIR (a folder of speech recordings).",
               file=sys.stderr)
@@ -183,9 +194,8 @@ def main(argv=None) -> int:
     rows = run_grid(bank, g)
     pooled = by_bleed(rows)
     targets, met = target_table(pooled)
-    results_dir = OUT / "results"
-    results_dir.mkdir(exist_ok=True)
-    plot(pooled, results_dir / "accuracy_vs_bleed.png")
+    folder = results_dir(full)
+    plot(pooled, folder / "accuracy_vs_bleed.png")
     call_rows = realcalls.run_calls(args.calls, {k: v for k, v in systems().items() if k != "silero"}) \
         if args.calls.is_dir() else []
     sections = [
@@ -212,7 +222,7 @@ def main(argv=None) -> int:
         "",
         accuracy_table(pooled),
         "",
-        "![accuracy against bleed](results/accuracy_vs_bleed.png)",
+        f"![accuracy against bleed]({'results' if full else '.'}/accuracy_vs_bleed.png)",
         "",
         "## talkbalance per cell",
         "",
@@ -227,11 +237,15 @@ def main(argv=None) -> int:
             hours, long_hours = (0.25, 0.0) if args.quick else (1.0, 10.0)
             sp = speed.measure(hours, long_hours, Path(tmp))
         lat = latency.measure(ROOT / "recordings" / "demo" / "practice_session.flac", repeats=1 if args.quick else 3)
-        sections += ["", "## Speed", "", speed.save(sp, hours), "", "Per-block latency of `Engine.feed`:", "",
+        sections += ["", "## Speed", "", speed.save(sp, hours, full), "", "Per-block latency of `Engine.feed`:", "",
                      latency.table(lat)]
     text = "\n".join(sections) + "\n"
-    (OUT / "RESULTS.md").write_text(text)
-    (results_dir / "grid.json").write_text(json.dumps([{k: v for k, v in r.items() if k != "_scores"} for r in rows],
-                                                      indent=1) + "\n")
+    report = report_path(full)
+    report.write_text(text)
+    (folder / "grid.json").write_text(json.dumps([{k: v for k, v in r.items() if k != "_scores"} for r in rows],
+                                                 indent=1) + "\n")
     print(text)
+    print(f"written to {report.relative_to(ROOT)} and {folder.relative_to(ROOT)}/"
+          + ("" if full else " (a quick or partial run: the full run's committed results are untouched)"),
+          file=sys.stderr)
     return 0

@@ -2,6 +2,9 @@
 
     python -m benchmarks.speed [--hours 1] [--long-hours 10] [--workdir DIR]
 
+A full run (the defaults) writes benchmarks/results/speed.md and speed.json; other
+lengths write to benchmarks/results/quick/ (ignored by git).
+
 Builds long 16 kHz stereo WAV files by repeating the bundled demo session, then,
 in one run:
 - end-to-end ``analyze`` throughput (read, analyse, write every output file) as a
@@ -25,10 +28,11 @@ from pathlib import Path
 
 import soundfile as sf
 
+from benchmarks.paths import ROOT, results_dir
 from talkbalance.analyze import BLOCK_S
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
+FULL_HOURS, FULL_LONG_HOURS = 1.0, 10.0      # the full run; other lengths write to benchmarks/results/quick
 
 _CHILD = r"""
 import json, sys, time
@@ -133,22 +137,23 @@ def report(r: dict, hours: float) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, default=1.0)
-    parser.add_argument("--long-hours", type=float, default=10.0, help="0 skips the long-file memory run")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=FULL_HOURS, help=f"length of the timed file (default {FULL_HOURS:g})")
+    parser.add_argument("--long-hours", type=float, default=FULL_LONG_HOURS,
+                        help=f"length of the memory run's file; 0 skips it (default {FULL_LONG_HOURS:g})")
     parser.add_argument("--workdir", type=Path, help="where the temporary WAV files go (default: system temp)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         results = measure(args.hours, args.long_hours, Path(tmp))
-    print(save(results, args.hours))
+    full = (args.hours, args.long_hours) == (FULL_HOURS, FULL_LONG_HOURS)
+    print(save(results, args.hours, full))
     return 0
 
 
-def save(results: dict, hours: float) -> str:
-    """Write benchmarks/results/speed.md and speed.json; return the markdown table."""
+def save(results: dict, hours: float, full: bool) -> str:
+    """Write speed.md and speed.json (into benchmarks/results only for a full run); return the markdown table."""
     text = report(results, hours)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
+    out = results_dir(full)
     (out / "speed.md").write_text(text + "\n")
     (out / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
     return text

@@ -11,8 +11,8 @@ from talkbalance.engine import Engine
 from talkbalance.errors import UserError
 from talkbalance.model import SessionResult
 from talkbalance.outputs import write_outputs
-from talkbalance.report import write_report
 from talkbalance.sources import open_session
+from talkbalance.wording import plural, speaker_label
 
 BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 
@@ -27,6 +27,10 @@ def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[
     """
     with open_session(paths, channels) as source:
         info = source.info
+        if info.duration_s * 1000 < cfg.vad.frame_ms:
+            raise UserError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
+                            f"audio, less than one {cfg.vad.frame_ms} ms analysis frame: it is empty; re-export "
+                            "the recording.")
         engine = Engine(cfg, info.sample_rate_hz)
         block = max(1, int(info.sample_rate_hz * BLOCK_S))
         with tqdm(total=round(info.duration_s, 1), unit="s", desc="analysing", delay=1.0, disable=quiet,
@@ -42,7 +46,6 @@ def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[
            "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
     try:
         summary = write_outputs(out_dir, result, src, cfg, file_id=file_id or _file_id(paths[0]))
-        write_report(out_dir / "report.png", result)
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
                         "choose another --out folder or free some disk space.") from None
@@ -68,15 +71,15 @@ def format_summary(summary: dict) -> str:
     lines = [f"Session {ses['duration_s']:.1f} s: speech {ses['speech_s']:.1f} s, overlap {ses['overlap_s']:.1f} s, "
              f"{ses['switches_per_min'] or 0:.1f} speaker switches per minute."]
     for k, s in enumerate(sp):
-        other = sp[1 - k]["name"] if len(sp) == 2 else "other"
+        other = sp[1 - k]["name"] if len(sp) == 2 else "the other"
         im = s["interruptions_made"]
-        role = f" ({s['role']})" if s["role"] else ""
         lines.append(
-            f"  {s['name']}{role}: talk share {_pct(s['talk_share'])} ({s['talk_time_s']:.1f} s), "
-            f"{s['turns']} turns, interrupted {other} {im['successful'] + im['unsuccessful']}x "
+            f"  {speaker_label(s['name'], s['role'])}: talk share {_pct(s['talk_share'])} ({s['talk_time_s']:.1f} s), "
+            f"{plural(s['turns'], 'turn')}, interrupted {other} {plural(im['successful'] + im['unsuccessful'], 'time')} "
             f"({im['successful']} successful, {im['unsuccessful']} unsuccessful), "
-            f"{s['backchannels']} backchannels, median response latency {_sec(s['response_latency']['median_s'])}, "
-            f"{s['pauses']['count']} pauses (median {_sec(s['pauses']['median_s'])})")
+            f"{plural(s['backchannels'], 'backchannel')}, median response latency (gap before speaking) "
+            f"{_sec(s['response_latency']['median_s'])}, {plural(s['pauses']['count'], 'pause')}"
+            + (f" (median {_sec(s['pauses']['median_s'])})" if s["pauses"]["count"] else ""))
     for item in summary["coaching"]:
         mark = "met" if item["met"] else "NOT met"
         lines.append(f"  [{mark}] {item['item']}: {item['message']}")

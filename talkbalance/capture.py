@@ -16,6 +16,7 @@ import numpy as np
 
 from talkbalance.engine import to_int16
 from talkbalance.errors import UserError
+from talkbalance.server_watch import StreamMoveWatch
 from talkbalance.sources import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
 BLOCK_S = 0.1             # seconds per block delivered to the queue
@@ -135,6 +136,7 @@ class DeviceInput:
         if not MIN_RATE_HZ <= self.rate_hz <= MAX_RATE_HZ:
             raise UserError(f"--rate {self.rate_hz}: capture between {MIN_RATE_HZ} and {MAX_RATE_HZ} Hz (speech needs "
                             f"at least {MIN_RATE_HZ}); omit --rate to use the device's {device.default_rate_hz} Hz.")
+        self._watch = StreamMoveWatch(self._moved)
         self._stream = sd.InputStream(device=device.index, channels=n_channels, samplerate=self.rate_hz,
                                       dtype="int16", blocksize=int(self.rate_hz * BLOCK_S),
                                       callback=self._callback, finished_callback=self._finished)
@@ -147,16 +149,25 @@ class DeviceInput:
             self._out.put(End(f"the input device ({self.device.name}) stopped delivering audio (unplugged or "
                               "taken away?); the session was ended there and everything captured was saved"))
 
+    def _moved(self, old: str, new: str) -> None:
+        """The sound server moved the stream to another input (the headset interface is gone)."""
+        if not self._stopping:
+            self._out.put(End(f"the sound server moved the recording from {old} to {new} (was the headset "
+                              "interface unplugged?); the session was ended as soon as that was noticed, and "
+                              "everything captured before was saved"))
+
     def start(self) -> None:
         try:
             self._stream.start()
         except self._sd.PortAudioError as exc:
             raise UserError(f"input device {self.device.index} ({self.device.name}) cannot start ({exc}); "
                             "is another program using it? Close it or pick another --device.") from None
+        self._watch.start()
 
     def stop(self) -> None:
         """Stop capturing; the ``End`` item follows the last block."""
         self._stopping = True
+        self._watch.stop()
         self._stream.stop(ignore_errors=True)
         self._stream.close(ignore_errors=True)
         self._out.put(End())

@@ -1,6 +1,7 @@
-"""Command-line interface: ``talkbalance analyze | live | devices | recover``.
+"""The command line: ``talkbalance analyze | live | devices | recover``.
 
 User mistakes raise ``UserError``: one sentence on stderr, exit status 2, no traceback.
+Argument errors found by argparse are reported the same way (no usage block).
 """
 from __future__ import annotations
 
@@ -9,36 +10,58 @@ import sys
 from pathlib import Path
 
 from talkbalance import __version__
-from talkbalance.config import load_config
+from talkbalance.config import Speakers, load_config, names_from_files
 from talkbalance.errors import UserError
+from talkbalance.outputs import earlier_results
 
 
-def _pair(text: str, what: str) -> list[str]:
+DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one headset mic per person: talk "
+               "share, interruptions and backchannels (who to whom), pauses, gaps and turns.")
+EPILOG = "Run `talkbalance COMMAND --help` for a command's options."
+SPEAKERS_HELP = ("names of the two people in channel order, e.g. maya,sam (default: A,B for a stereo file; "
+                 "with two mono files, each file's name without its extension)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one sentence, like every other user mistake."""
+
+    def error(self, message: str):
+        raise UserError(f"{message}; see `{self.prog} --help`.")
+
+
+def _pair(text: str, flag: str, example: str) -> list[str]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts):
-        raise UserError(f"{what} needs two comma-separated values, e.g. {what} 1,2; got {text!r}.")
+        raise UserError(f"{flag} needs two comma-separated values, e.g. {flag} {example}; got {text!r}.")
     return parts
 
 
 def _channels(text: str) -> tuple[int, int]:
     try:
-        a, b = (int(p) for p in _pair(text, "--channels"))
+        a, b = (int(p) for p in _pair(text, "--channels", "1,2"))
     except ValueError:
         raise UserError(f"--channels takes two channel numbers counted from 1, e.g. --channels 1,2; got {text!r}.") from None
     return a, b
 
 
+def _speakers(text: str | None) -> tuple[str, str] | None:
+    return tuple(_pair(text, "--speakers", "maya,sam")) if text else None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="talkbalance", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="talkbalance", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"talkbalance {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     a = sub.add_parser("analyze", help="analyse a recorded practice session",
-                       description="Analyse a stereo file (one person per channel) or two mono files.")
+                       description="Analyse a stereo file (one person per channel) or two mono files (one per "
+                                   "person). Speakers are named A and B in a stereo file, and after their files "
+                                   "(without the extension) when there are two, unless --speakers or the "
+                                   "config names them.")
     a.add_argument("inputs", nargs="+", metavar="INPUT", help="a stereo file, or two mono files (one per person)")
     a.add_argument("--out", type=Path, help="output folder (default: <first input name>_talkbalance)")
     a.add_argument("--config", help="TOML config file (see configs/default.toml)")
-    a.add_argument("--speakers", help="names of the two people in channel order, e.g. trainee,client")
-    a.add_argument("--trainee", help="which speaker is the trainee (the other becomes the client)")
+    a.add_argument("--speakers", help=SPEAKERS_HELP)
+    a.add_argument("--trainee", help="which speaker is the trainee, by name (the other becomes the client)")
     a.add_argument("--channels", help="two channels (from 1) to pick from a multichannel file, e.g. 3,4")
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary on the console")
 
@@ -47,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--device", help="input device: its index or part of its name (see `talkbalance devices`)")
     live.add_argument("--channels", help="the two input channels (from 1), one per person; default 1,2")
     live.add_argument("--rate", type=_positive_int, help="capture rate in Hz (default: the device's own rate)")
-    live.add_argument("--speakers", help="names of the two people in channel order, e.g. trainee,client")
-    live.add_argument("--trainee", help="which speaker is the trainee (the other becomes the client)")
+    live.add_argument("--speakers", help="names of the two people in channel order, e.g. maya,sam (default: A,B)")
+    live.add_argument("--trainee", help="which speaker is the trainee, by name (the other becomes the client)")
     live.add_argument("--config", help="TOML config file (see configs/default.toml)")
     live.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
     live.add_argument("--out", type=Path, help="session folder (default: recordings/<start time>_practice)")
@@ -64,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "output file again.")
     rec.add_argument("folder", type=Path, metavar="DIR", help="the session folder (holds audio.wav)")
     return parser
+
+
+def _note(text: str) -> None:
+    """One line on stderr that the user should know about (not an error)."""
+    print(f"talkbalance: {text}", file=sys.stderr)
 
 
 def _positive_float(text: str) -> float:
@@ -88,11 +116,16 @@ def cmd_analyze(args) -> int:
     if len(args.inputs) > 2:
         raise UserError(f"got {len(args.inputs)} input files; pass one stereo file or two mono files (one per person).")
     cfg = load_config(args.config)
-    names = tuple(_pair(args.speakers, "--speakers")) if args.speakers else None
+    names = _speakers(args.speakers)
+    if names is None and len(args.inputs) == 2 and cfg.speakers.names == Speakers().names:
+        names = names_from_files(args.inputs)
     cfg = cfg.with_speakers(names=names, trainee=args.trainee)
     channels = _channels(args.channels) if args.channels else None
     out = args.out or Path(f"{Path(args.inputs[0]).stem}_talkbalance")
+    earlier = earlier_results(out)
     _, summary = analyze_files(args.inputs, out, cfg, channels=channels, quiet=args.quiet)
+    if earlier:
+        _note(f"{out}/ held the results of an earlier run; they were replaced.")
     if not args.quiet:
         print(format_summary(summary))
         print(f"Results in {out}/ (summary.json, events.csv, activity.rttm, labels.txt, report.png)")
@@ -101,16 +134,17 @@ def cmd_analyze(args) -> int:
 
 def cmd_live(args) -> int:
     from talkbalance.analyze import format_summary
-    from talkbalance.monitor import LiveOptions, default_session_dir, run_live
+    from talkbalance.monitor import LiveOptions, clear_session_dir, default_session_dir, run_live
 
     if args.speed != 1.0 and not args.replay:
         raise UserError("--speed only applies to --replay FILE; a live device runs in real time.")
     if args.replay and (args.device or args.rate):
         raise UserError("--replay FILE takes its audio from the file; leave out --device and --rate.")
     cfg = load_config(args.config)
-    names = tuple(_pair(args.speakers, "--speakers")) if args.speakers else None
-    cfg = cfg.with_speakers(names=names, trainee=args.trainee)
+    cfg = cfg.with_speakers(names=_speakers(args.speakers), trainee=args.trainee)
     out = args.out or default_session_dir(replay=bool(args.replay))
+    if clear_session_dir(out, replay=bool(args.replay)):
+        _note(f"{out}/ held an earlier session's files; they were removed.")
     opts = LiveOptions(cfg=cfg, out_dir=out, device=args.device,
                        channels=_channels(args.channels) if args.channels else None,
                        rate_hz=args.rate, duration_s=args.duration,
@@ -139,9 +173,9 @@ def cmd_recover(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     commands = {"analyze": cmd_analyze, "live": cmd_live, "devices": cmd_devices, "recover": cmd_recover}
     try:
+        args = build_parser().parse_args(argv)
         return commands[args.command](args)
     except UserError as exc:
         print(f"talkbalance: error: {exc}", file=sys.stderr)

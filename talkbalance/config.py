@@ -6,6 +6,7 @@ config file only needs the keys it changes.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,17 @@ def _check_names(names, where: str) -> tuple[str, str]:
     if any(any(c in n for c in " \t,\n") for n in names):
         raise UserError(f"{where}: speaker names may not contain spaces, tabs or commas ({', '.join(names)}).")
     return names
+
+
+def names_from_files(paths) -> tuple[str, str]:
+    """Speaker names for one mono file per person: each file's name without its extension.
+
+    Spaces and commas become ``_``; two equal names get ``_1`` and ``_2``.
+    """
+    stems = [re.sub(r"[\s,]+", "_", Path(p).stem).strip("_") or f"speaker{k + 1}" for k, p in enumerate(paths)]
+    if stems[0] == stems[1]:
+        stems = [f"{stem}_{k + 1}" for k, stem in enumerate(stems)]
+    return stems[0], stems[1]
 
 
 def _check_value(source: str, key: str, f: dataclasses.Field, value):

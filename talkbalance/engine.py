@@ -22,6 +22,7 @@ from talkbalance.vad import FrameVad
 CHANNELS = 2
 CLIP_LEVEL = 32767 / 32768          # a float sample at or above this is counted as clipped
 SILENT_CHANNEL_DBFS = -60.0         # a channel never louder than this is reported silent
+SAME_SIGNAL_SHARE = 0.5             # both channels identical in this share of the frames with sound: warned
 
 
 class Engine:
@@ -52,6 +53,11 @@ class Engine:
         self.samples_in = 0            # samples fed so far, at the input rate
         self._clipped = np.zeros(CHANNELS, dtype=np.int64)
         self._peak_energy = np.zeros(CHANNELS)
+        self._sounding_frames = 0           # frames where either channel is not digital silence
+        self._same_frames = 0               # ... of them, frames where both channels hold the very same samples
+        self.same_since_frame = 0           # the frame after the last one whose channels differed
+        self.same_run_frames = 0            # frames with sound and the same samples on both channels since then
+        self.channels_differed = False      # some frame held different sound on the two channels
         self.quality = Quality()
 
     # -- input -------------------------------------------------------------------------
@@ -103,6 +109,7 @@ class Engine:
         energy = np.einsum("cfl,cfl->cf", framed, framed).astype(np.float64) / L
         vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(CHANNELS)])
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
+        self._compare_channels(framed, energy)
         own = self._gate.process(data[:F * L].astype(np.float32), energy, vad)
         self.frames_done += F
         new = []
@@ -114,6 +121,20 @@ class Engine:
         return new
 
     # -- quality -------------------------------------------------------------------------
+    def _compare_channels(self, framed: np.ndarray, energy: np.ndarray) -> None:
+        """Count frames with the same samples on both channels: one mic (or a mix) feeding both."""
+        sounding = energy.max(axis=0) > 0
+        same = (framed[0] == framed[1]).all(axis=1) & sounding
+        self._sounding_frames += int(sounding.sum())
+        self._same_frames += int(same.sum())
+        differ = np.flatnonzero(sounding & ~same)
+        if len(differ):
+            self.channels_differed = True
+            self.same_since_frame = self.frames_done + int(differ[-1]) + 1
+            self.same_run_frames = int(same[differ[-1] + 1:].sum())
+        else:
+            self.same_run_frames += int(same.sum())
+
     def _count_clipping(self, block: np.ndarray) -> None:
         self.samples_in += len(block)
         full_scale = (32767, -32768) if block.dtype == np.int16 else (CLIP_LEVEL, -CLIP_LEVEL)
@@ -134,6 +155,11 @@ class Engine:
             if q.clipped_share[k] > 0.001:
                 q.warnings.append(f"channel {k + 1} ({name}) clips in {q.clipped_share[k]:.2%} of samples: "
                                   "lower the input gain.")
+        share = self._same_frames / self._sounding_frames if self._sounding_frames else 0.0
+        if share >= SAME_SIGNAL_SHARE:
+            q.warnings.append(f"channels 1 and 2 carry the very same signal in {share:.0%} of the session: one mic "
+                              "or a mixed recording copied to both, so who spoke cannot be told apart; record one "
+                              "mic per person (in Zoom: a separate audio file for each participant).")
         return q
 
 

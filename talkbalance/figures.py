@@ -11,6 +11,10 @@ from talkbalance.config import Config
 from talkbalance.events import to_frames
 from talkbalance.intervals import as_intervals, intersection, total, union
 from talkbalance.model import Conversation
+from talkbalance.wording import plural
+
+
+TIMES_SHOWN = 5        # a message lists the times of at most this many moments (the item's "times" has all)
 
 
 def _s(frames: float, frame_s: float) -> float:
@@ -97,37 +101,51 @@ def coaching(conv: Conversation, roles: list[str], speakers: list[dict], talk: l
     me, client = roles.index("trainee"), roles.index("client")
     share_exact = talk[me] / sum(talk) if sum(talk) else 0.0
     share = round(share_exact, 4)
+    band = f"{c.talk_share_min:.0%}–{c.talk_share_max:.0%}"
+    met = c.talk_share_min <= share_exact <= c.talk_share_max
     items = [{
         "item": "let the client talk",
         "value": share,
         "target": {"min": c.talk_share_min, "max": c.talk_share_max},
-        "met": c.talk_share_min <= share_exact <= c.talk_share_max,
-        "message": (f"You spoke {share:.0%} of the talk time; aim for {c.talk_share_min:.0%}-{c.talk_share_max:.0%} "
-                    "so the client has the space."),
+        "met": met,
+        "message": (f"You spoke {share:.0%} of the talk time, inside the {band} target." if met else
+                    f"You spoke {share:.0%} of the talk time; aim for {band} so the client has the space."
+                    if share_exact > c.talk_share_max else
+                    f"You spoke {share:.0%} of the talk time, below the {band} target; reflect back and "
+                    "summarise what you heard."),
     }]
     mine = [e for e in conv.events if e.kind == "interruption" and e.speaker == me and e.other == client]
+    met = len(mine) <= c.max_trainee_interruptions
+    shown = [f"{e.start * frame_s:.1f} s" for e in mine[:TIMES_SHOWN]]
+    more = f" and {len(mine) - TIMES_SHOWN} more" if len(mine) > TIMES_SHOWN else ""
+    when = f" (at {', '.join(shown)}{more})" if mine else ""
     items.append({
         "item": "avoid interruptions",
         "value": len(mine),
         "target": {"max": c.max_trainee_interruptions},
-        "met": len(mine) <= c.max_trainee_interruptions,
+        "met": met,
         "times": [{"start_s": _s(e.start, frame_s), "outcome": e.outcome} for e in mine],
-        "message": (f"You interrupted the client {len(mine)} time(s)"
-                    + (" at " + ", ".join(f"{e.start * frame_s:.1f} s" for e in mine) if mine else "")
-                    + "; let them finish before you come in."),
+        "message": (f"You interrupted the client {plural(len(mine), 'time')}{when}"
+                    + ("" if met else "; let them finish before you come in")
+                    + (" (target: none)." if c.max_trainee_interruptions == 0 else
+                       f" (target: at most {c.max_trainee_interruptions}).")),
     })
     responses = [f for f in conv.floor_changes if f.speaker == me and f.previous == client]
     quick = [f for f in responses if f.offset < to_frames(c.quick_response_s, frame_s)]
     quick_share = round(len(quick) / len(responses), 4) if responses else 0.0
+    met = quick_share <= c.max_quick_response_share
     items.append({
         "item": "leave space before answering",
         "value": quick_share,
         "target": {"max_share": c.max_quick_response_share, "quick_response_s": c.quick_response_s},
-        "met": quick_share <= c.max_quick_response_share,
+        "met": met,
         "median_response_s": speakers[me]["fto"]["median_s"],
         "times": [{"start_s": _s(f.at, frame_s), "offset_s": _s(f.offset, frame_s)} for f in quick],
-        "message": (f"{len(quick)} of your {len(responses)} responses came less than {c.quick_response_s:g} s "
-                    "after the client stopped, or overlapped their end; leave a moment of space."),
+        "message": (f"{len(quick)} of your {plural(len(responses), 'answer')} came within {c.quick_response_s:g} s "
+                    "of the client stopping, or overlapped their end"
+                    + (f"; at most {c.max_quick_response_share:.0%} is the target." if met else
+                       f"; leave a moment of space before you answer (target: at most "
+                       f"{c.max_quick_response_share:.0%}).")),
     })
     alert = to_frames(c.monologue_alert_s, frame_s)
     long_turns = [t for t in conv.turns if t.speaker == me and t.end - t.start > alert]
@@ -137,18 +155,21 @@ def coaching(conv: Conversation, roles: list[str], speakers: list[dict], talk: l
         "target": {"max": 0, "monologue_alert_s": c.monologue_alert_s},
         "met": not long_turns,
         "times": [{"start_s": _s(t.start, frame_s), "length_s": _s(t.end - t.start, frame_s)} for t in long_turns],
-        "message": (f"{len(long_turns)} of your turns ran longer than {c.monologue_alert_s:g} s; "
+        "message": (f"None of your turns ran longer than {c.monologue_alert_s:g} s." if not long_turns else
+                    f"{plural(len(long_turns), 'turn')} of yours ran longer than {c.monologue_alert_s:g} s; "
                     "keep turns short and hand the floor back."),
     })
     client_min = talk[client] * frame_s / 60.0
     bc = speakers[me]["backchannels"]
     rate = bc / client_min if client_min > 0 else 0.0
+    met = rate >= c.min_backchannels_per_client_min
     items.append({
         "item": "show you are listening",
         "value": round(rate, 3),
         "target": {"min": c.min_backchannels_per_client_min},
-        "met": rate >= c.min_backchannels_per_client_min,
-        "message": (f"{bc} backchannels ('mm-hm', 'right'): {rate:.1f} per minute of client speech; "
-                    f"aim for at least {c.min_backchannels_per_client_min:g}."),
+        "met": met,
+        "message": (f"{plural(bc, 'backchannel')} ('mm-hm', 'right'): {rate:.1f} per minute of client speech"
+                    + (f", at least {c.min_backchannels_per_client_min:g} as targeted." if met else
+                       f"; aim for at least {c.min_backchannels_per_client_min:g} to show you are following.")),
     })
     return items

@@ -29,10 +29,10 @@ from talkbalance.live_view import LiveView, Snapshot
 from talkbalance.model import Event
 from talkbalance.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
 from talkbalance.recorder import WavRecorder
-from talkbalance.report import write_report
 
 SUMMARY_EVERY_S = 5.0       # wall-clock seconds between interim summary.json saves
 SYNC_EVERY_S = 1.0          # audio.wav and events.csv reach the disk at least this often
+SAME_SIGNAL_ENDS_S = 1.0    # both channels identical this long, after they differed: the input changed
 
 
 class Inbox:
@@ -87,8 +87,8 @@ class LiveSession:
 
     @property
     def running(self) -> bool:
-        """Both threads are still working (neither has met ``End`` or an error)."""
-        return all(t.is_alive() for t in self._threads)
+        """Both threads are still working (neither has met ``End`` or an error) and the input is still the same."""
+        return all(t.is_alive() for t in self._threads) and not self.end_reason
 
     def join(self) -> None:
         for t in self._threads:
@@ -124,6 +124,7 @@ class LiveSession:
         if lost is not None:
             self._note_dropout(lost[1] / self.rate_hz, lost[0])
         self.engine.feed(samples)
+        self._watch_channels()
         for event in self.view.refresh():
             self._events.writerow(event_row(event, list(self.view.names), self.engine.frame_s))
             self.logged.append((event, time.monotonic()))
@@ -135,6 +136,16 @@ class LiveSession:
             summary = build_summary(self.engine.result_so_far(), self._source_now(), self.cfg, complete=False)
             write_summary(self.out_dir / "summary.json", summary)
             self._summary_at = time.monotonic()
+
+    def _watch_channels(self) -> None:
+        """End the session when both channels suddenly carry the same signal: the headset interface is gone
+        and one mic (a laptop's, say) now feeds both channels."""
+        run = self.engine.same_run_frames
+        if self.engine.channels_differed and run * self.engine.frame_s >= SAME_SIGNAL_ENDS_S and not self.end_reason:
+            since_s = self.engine.same_since_frame * self.engine.frame_s
+            self.end_reason = (f"from {since_s:.1f} s both channels carried the very same signal (one mic feeding "
+                               "both: was the headset interface unplugged?); the session was ended there and "
+                               "everything captured was saved")
 
     def _note_dropout(self, at_s: float, lost_s: float | None = None) -> None:
         q = self.engine.quality
@@ -157,6 +168,4 @@ class LiveSession:
         result = self.engine.finish()
         if self.end_reason:
             result.quality.warnings.append(self.end_reason)
-        summary = write_outputs(self.out_dir, result, self._source_now(), self.cfg, file_id=self.out_dir.name)
-        write_report(self.out_dir / "report.png", result)
-        return summary
+        return write_outputs(self.out_dir, result, self._source_now(), self.cfg, file_id=self.out_dir.name)

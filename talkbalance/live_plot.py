@@ -29,7 +29,8 @@ from matplotlib.transforms import Affine2D, Bbox, IdentityTransform, offset_copy
 
 from talkbalance.live_view import Snapshot
 from talkbalance.report import (BAR_HEIGHT, INK, MARK_OFFSET, MUTED, OVERLAP_COLOUR, SMALL_MARKS,
-                                SPEAKER_COLOURS, TARGET_COLOUR, _clock, _label)
+                                SPEAKER_COLOURS, TARGET_COLOUR, share_axis_label)
+from talkbalance.wording import clock, speaker_label
 
 SIZE_IN = (10, 5)
 CUE_COLOUR = "#c53030"
@@ -203,7 +204,7 @@ class LivePlot:
         step = next((s for s in NICE_STEPS_S if self._window_s / s <= 7), NICE_STEPS_S[-1])
         ticks = np.arange(-math.floor(self._window_s / step) * step, 0.5 * step, step)
         ax.set_xticks(ticks, [f"−{-t:g} s" if t else "now" for t in ticks], fontsize=9)
-        ax.set_yticks(LANE, [_label(n, r).replace(" (", "\n(") for n, r in zip(first.names, first.roles)],
+        ax.set_yticks(LANE, [speaker_label(n, r).replace(" (", "\n(") for n, r in zip(first.names, first.roles)],
                       fontsize=10.5)
         for k, tick in enumerate(ax.get_yticklabels()):
             tick.set_color(SPEAKER_COLOURS[k])
@@ -266,17 +267,19 @@ class LivePlot:
     # --- talk share ------------------------------------------------------------------------
 
     def _build_share(self, first: Snapshot) -> None:
-        """A 0–100 % bar, the first speaker's share from the left and the second's from the right."""
-        ax = self._share_ax = self.fig.add_axes((0.13, 0.1, 0.45, 0.12), label="share")
-        self._share_bars = ax.add_collection(PolyCollection([], facecolors=SPEAKER_COLOURS[:2], linewidths=0,
-                                                            zorder=3))
+        """A 0–100 % bar read from the left as the trainee's share (channel 1's without a trainee), as in
+        report.png, with the trainee's target band over it."""
+        ax = self._share_ax = self.fig.add_axes((0.13, 0.13, 0.45, 0.1), label="share")
+        self._share_order = (first.trainee, 1 - first.trainee) if first.trainee is not None else (0, 1)
+        self._share_bars = ax.add_collection(PolyCollection([], facecolors=[SPEAKER_COLOURS[k] for k in
+                                                                            self._share_order],
+                                                            linewidths=0, zorder=3))
         band = []
         if first.share_band is not None and first.trainee is not None:
             lo, hi = (100 * v for v in first.share_band)
-            left = lo if first.trainee == 0 else 100 - hi       # the second speaker's share counts from the right
-            band.append(ax.add_patch(Rectangle((left, -0.42), hi - lo, 0.84, facecolor="none", hatch="//",
+            band.append(ax.add_patch(Rectangle((lo, -0.42), hi - lo, 0.84, facecolor="none", hatch="//",
                                                edgecolor=TARGET_COLOUR, linewidth=1.5, zorder=4)))
-            ax.text(left + (hi - lo) / 2, 0.5, f"target for {first.names[first.trainee]}: {lo:.0f}–{hi:.0f} %",
+            ax.text((lo + hi) / 2, 0.5, f"target for {first.names[first.trainee]}: {lo:.0f}–{hi:.0f} %",
                     ha="center", va="bottom", fontsize=8.5, color=TARGET_COLOUR, weight="bold")
         self._share_texts = [_text(ax, x, 0, "", ha=ha, va="center", color="white", fontsize=9.5, weight="bold",
                                    zorder=5)
@@ -289,6 +292,7 @@ class LivePlot:
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.5, 0.5)
         ax.set_xticks(range(0, 101, 25), [f"{v} %" for v in range(0, 101, 25)], fontsize=9)
+        ax.set_xlabel(share_axis_label(first.names[self._share_order[0]]), fontsize=8.5, color=MUTED, labelpad=2)
         ax.set_yticks([0], ["talk share"], fontsize=11)
         ax.tick_params(axis="y", length=0)
         for side in ("top", "right", "left"):
@@ -299,10 +303,11 @@ class LivePlot:
         so most frames change nothing here) and the bars' texts; None before anyone talked."""
         if snap.share is None:
             return None
-        pct = [100 * s for s in snap.share]
+        pct = [100 * snap.share[k] for k in self._share_order]
         box = self._share_ax.bbox                            # x runs 0..100 across it
-        meet = round(box.x0 + snap.share[0] * box.width)
-        return meet, tuple(f"{self._names[k]} {pct[k]:.0f} %" if pct[k] >= SHARE_TEXT_MIN_PCT else "" for k in (0, 1))
+        meet = round(box.x0 + pct[0] / 100 * box.width)
+        return meet, tuple(f"{self._names[k]} {p:.0f} %" if p >= SHARE_TEXT_MIN_PCT else ""
+                           for k, p in zip(self._share_order, pct))
 
     def _set_share(self, view: tuple[int, tuple[str, str]] | None) -> None:
         meet, texts = view or (None, ("", ""))
@@ -330,7 +335,7 @@ class LivePlot:
                                                   "edgecolor": "none"}),
                        lambda s: "   ·   ".join(s.cues))                # no cues: an empty text, no box
         self._add_text(_text(ax, 0.98, 0.355, "", ha="right", va="center", fontsize=10, color=MUTED),
-                       lambda s: f"session {_clock(s.now_s)}")
+                       lambda s: f"session {clock(s.now_s)}")
 
         def at_pt(x_pt: float):
             """Figure fraction in y, ``x_pt`` points right of the panel's left edge in x."""
@@ -339,7 +344,7 @@ class LivePlot:
         for k, name in enumerate(names):
             ax.text(PANEL_X, ROWS_Y[0], name, transform=at_pt(COLUMNS_PT[k]), ha="right", va="center",
                     fontsize=10, weight="bold", color=SPEAKER_COLOURS[k])
-        for y, label in zip(ROWS_Y[1:4], ("interruptions", "backchannels", "silence")):
+        for y, label in zip(ROWS_Y[1:4], ("interruptions made", "backchannels made", "silence")):
             ax.text(PANEL_X, y, label, fontsize=10, color=INK, va="center")
 
         def count(y: float, k: int) -> _StampText:

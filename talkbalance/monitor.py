@@ -19,6 +19,7 @@ from talkbalance.capture import DeviceInput, FileInput, choose_device
 from talkbalance.config import Config
 from talkbalance.errors import UserError
 from talkbalance.live import Inbox, LiveSession
+from talkbalance.outputs import clear_earlier_results, earlier_results
 from talkbalance.status_line import StatusLine
 
 DISPLAY_EVERY_S = 0.1
@@ -109,6 +110,22 @@ def _wait(display, stop: threading.Event, seconds: float) -> None:
         display.wait(seconds)
     else:
         stop.wait(seconds)
+
+
+def clear_session_dir(out_dir: Path, replay: bool) -> bool:
+    """Make ``out_dir`` ready for a new session; True if an earlier session's files were removed.
+
+    A recording from a device is never overwritten: it cannot be made again. A
+    replay's audio.wav is a copy of its file, so an earlier replay is replaced.
+    """
+    audio = out_dir / "audio.wav"
+    if audio.exists() and not replay:
+        raise UserError(f"{out_dir} already holds a recorded session (audio.wav); pass another --out folder, "
+                        "or move that one away first.")
+    earlier = earlier_results(out_dir) + (["audio.wav"] if audio.exists() else [])
+    clear_earlier_results(out_dir)
+    audio.unlink(missing_ok=True)
+    return bool(earlier)
 
 
 def default_session_dir(replay: bool) -> Path:

@@ -16,6 +16,7 @@ from talkbalance.config import Config
 from talkbalance.model import Event, SessionResult, Spurt
 
 SCHEMA_VERSION = 1
+OUTPUT_FILES = ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png")   # summary.json first
 EVENTS_HEADER = ["kind", "start_s", "end_s", "speaker", "other", "outcome", "duration_s"]
 
 
@@ -43,18 +44,27 @@ def build_summary(result: SessionResult, source: dict, cfg: Config, complete: bo
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees a half-written file."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` so that a reader never sees a half-written file."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def summary_text(summary: dict) -> str:
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_summary(path: Path, summary: dict) -> None:
-    write_atomic(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, summary_text(summary))
 
 
 def event_row(event: Event, names: list[str], frame_s: float) -> list[str]:
@@ -101,12 +111,40 @@ def labels(result: SessionResult) -> str:
     return "".join(f"{_t(a, fs)}\t{_t(b, fs)}\t{text}\n" for a, b, text in rows)
 
 
+def earlier_results(out_dir: Path) -> list[str]:
+    """The output files of an earlier run that ``out_dir`` holds (what a new run replaces)."""
+    return [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+
+
+def clear_earlier_results(out_dir: Path) -> None:
+    """Remove an earlier run's output files, summary.json first (the folder stops claiming to be complete)."""
+    for name in OUTPUT_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+
+
 def write_outputs(out_dir: Path, result: SessionResult, source: dict, cfg: Config, file_id: str) -> dict:
-    """Write summary.json, events.csv, activity.rttm and labels.txt; return the summary."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every output file of OUTPUTS.md (but audio.wav) into ``out_dir``; return the summary.
+
+    Everything is rendered before the folder is touched. Then ``summary.json`` is
+    replaced with the new one marked incomplete, the earlier run's other files are
+    removed, the new ones are written, and ``summary.json`` is marked complete last.
+    Stopped at any moment (Ctrl-C, a crash, a full disk), the folder holds the
+    earlier run untouched, or files whose ``summary.json`` says ``"complete": false``,
+    or the complete new run; never a mix that claims to be complete.
+    """
+    from talkbalance.report import report_png
+
     summary = build_summary(result, source, cfg)
+    files = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),
+             "activity.rttm": rttm(result.conversation.spurts, result.names, result.frame_s, file_id),
+             "labels.txt": labels(result),
+             "report.png": report_png(result)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_summary(out_dir / "summary.json", {**summary, "complete": False})
+    for name in OUTPUT_FILES:
+        if name not in files and name != "summary.json":
+            (out_dir / name).unlink(missing_ok=True)
+    for name, content in files.items():
+        write_atomic(out_dir / name, content)
     write_summary(out_dir / "summary.json", summary)
-    write_atomic(out_dir / "events.csv", events_csv(result.conversation.events, result.names, result.frame_s))
-    write_atomic(out_dir / "activity.rttm", rttm(result.conversation.spurts, result.names, result.frame_s, file_id))
-    write_atomic(out_dir / "labels.txt", labels(result))
     return summary

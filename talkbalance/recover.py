@@ -20,6 +20,11 @@ from talkbalance.recorder import repair_wav
 def recover_session(folder: Path) -> tuple[dict, str]:
     """Repair and re-analyse ``folder``; return the new summary and a one-line account of the repair."""
     audio = folder / "audio.wav"
+    if not folder.exists():
+        raise UserError(f"{folder}: folder not found; check the path (live sessions are saved in "
+                        "recordings/<start time>_practice).")
+    if not folder.is_dir():
+        raise UserError(f"{folder} is a file, not a session folder; pass the folder that holds audio.wav.")
     if not audio.is_file():
         raise UserError(f"{folder}: there is no audio.wav here; pass the folder of a live session "
                         "(recordings/<start time>_practice).")

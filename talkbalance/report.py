@@ -8,7 +8,7 @@ it works without a display and leaves other matplotlib users alone.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 import matplotlib
 import numpy as np
@@ -18,12 +18,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib.transforms import offset_copy
 
 from talkbalance.intervals import as_intervals, intersection, union
 from talkbalance.model import SessionResult
+from talkbalance.wording import clock, plural, speaker_label
 
 SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 SIZE_IN = (16, 10)
+HEADER_IN = 1.1                        # inches of title and key figures above the panels
+COACHING_COLUMNS_PT = (75, 280)        # where the coaching item names and findings start, after the verdict
+COACHING_IN = 0.34                     # extra figure height per coaching item (inches)
 DPI = 100
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
 MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
@@ -32,6 +37,8 @@ MARK_OFFSET = BAR_HEIGHT / 2 + 0.1     # event markers sit this far above/below 
 
 INK = "#1a202c"
 MUTED = "#718096"
+MET_COLOUR = "#276749"
+NOT_MET_COLOUR = "#c53030"
 OVERLAP_COLOUR = "#e53e3e"
 TARGET_COLOUR = "#276749"
 
@@ -47,35 +54,50 @@ SMALL_MARKS = {
 }
 
 
-def write_report(path: str | Path, result: SessionResult) -> None:
-    """Render report.png: timeline, talk share and pause/gap/FTO distributions."""
-    fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(rect=(0, 0, 1, 0.91), h_pad=0.08, hspace=0.06)
-    grid = fig.add_gridspec(2, 3, height_ratios=(1.15, 1), width_ratios=(1, 1.1, 1.1))
-    labels = [_label(name, role) for name, role in zip(result.names, result.roles)]
+def report_png(result: SessionResult) -> bytes:
+    """report.png as bytes."""
+    buf = io.BytesIO()
+    report_figure(result).savefig(buf, dpi=DPI, format="png")
+    return buf.getvalue()
 
-    _draw_header(fig, result, labels)
+
+def report_figure(result: SessionResult) -> Figure:
+    """The report: header, timeline, talk share, pause/gap/FTO distributions and the coaching verdicts."""
+    coaching = result.summary.get("coaching") or []
+    extra_in = COACHING_IN * (len(coaching) + 1.5) if coaching else 0.0
+    height_in = SIZE_IN[1] + extra_in
+    fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    top = 1 - HEADER_IN / height_in             # the header stays above the layout
+    fig.get_layout_engine().set(rect=(0, 0, 1, top), h_pad=0.08, hspace=0.06)
+    rows = (1.15, 1, extra_in / 4.6) if coaching else (1.15, 1)
+    grid = fig.add_gridspec(len(rows), 3, height_ratios=rows, width_ratios=(1, 1.1, 1.1))
+    labels = [speaker_label(name, role) for name, role in zip(result.names, result.roles)]
+
+    _draw_header(fig, result, labels, height_in)
     _draw_timeline(fig.add_subplot(grid[0, :]), result, labels)
     _draw_talk_share(fig.add_subplot(grid[1, 0]), result, labels)
     _draw_silences(fig.add_subplot(grid[1, 1]), result)
     _draw_fto(fig.add_subplot(grid[1, 2]), result)
-    fig.savefig(Path(path), dpi=DPI, format="png")
+    if coaching:
+        _draw_coaching(fig.add_subplot(grid[2, :]), result, coaching)
+    return fig
 
 
 # --- header -------------------------------------------------------------------------------
 
 
-def _draw_header(fig: Figure, result: SessionResult, labels: list[str]) -> None:
+def _draw_header(fig: Figure, result: SessionResult, labels: list[str], height_in: float) -> None:
     """Title with the session length, and one line of key counts under it."""
     duration_s = result.seconds(result.duration_frames)
-    fig.text(0.01, 0.975, f"Session {_clock(duration_s)}  ({duration_s:.1f} s)  —  " + "  ·  ".join(labels),
+    fig.text(0.01, 1 - 0.25 / height_in, f"Session {clock(duration_s)}  ({duration_s:.1f} s)  —  " + "  ·  ".join(labels),
              fontsize=17, weight="bold", color=INK, va="center")
-    fig.text(0.01, 0.938, _key_counts(result), fontsize=11.5, color=INK, va="center")
+    for row, line in enumerate(_key_figures(result)):
+        fig.text(0.01, 1 - (0.6 + 0.3 * row) / height_in, line, fontsize=11.5, color=INK, va="center")
 
 
-def _key_counts(result: SessionResult) -> str:
-    """Interruptions each way, backchannels and median response latency, as one line."""
+def _key_figures(result: SessionResult) -> list[str]:
+    """Interruptions made each way and backchannels made; the median response latency: two lines."""
     names, events = result.names, result.conversation.events
     ways = []
     for i, a in enumerate(names):
@@ -88,8 +110,8 @@ def _key_counts(result: SessionResult) -> str:
                              for k, a in enumerate(names))
     latency = ", ".join(f"{a} {_fmt_s(_stats(result, k).get('response_latency', {}).get('median_s'))}"
                         for k, a in enumerate(names))
-    return (f"Interruptions: {'; '.join(ways)}     Backchannels: {backchannels}     "
-            f"Median response latency: {latency}")
+    return [f"Interruptions made: {';  '.join(ways)}       Backchannels made: {backchannels}",
+            f"Median response latency (the silent gap before a speaker comes in): {latency}"]
 
 
 # --- timeline -----------------------------------------------------------------------------
@@ -233,9 +255,14 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
     ax.set_ylim(-0.6 - 0.33 * len(shares) - 0.2, 0.85)
     ax.set_yticks([])
     ax.set_xticks(range(0, 101, 20))
-    ax.set_xlabel("% of all talk time")
+    ax.set_xlabel(share_axis_label(result.names[order[0]]))
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
+
+
+def share_axis_label(first: str) -> str:
+    """The share bar's axis: it reads the share of ``first``, whose bar starts at 0 (the trainee, if any)."""
+    return f"{first}'s share of all talk time (%), from the left"
 
 
 def _share_target(result: SessionResult) -> tuple[float, float] | None:
@@ -251,8 +278,8 @@ def _share_line(result: SessionResult, k: int, label: str) -> str:
     """``A (trainee): talk 4:12 · 12 turns · longest 0:45``."""
     s = _stats(result, k)
     turns = s.get("turns", 0)
-    return (f"{label}: talk {_clock(s.get('talk_time_s') or 0.0)}  ·  {turns} turn{'' if turns == 1 else 's'}"
-            f"  ·  longest {_clock(s.get('longest_monologue_s') or 0.0)}")
+    return (f"{label}: talk {clock(s.get('talk_time_s') or 0.0)}  ·  {plural(turns, 'turn')}"
+            f"  ·  longest turn {clock(s.get('longest_monologue_s') or 0.0)}")
 
 
 # --- pauses and gaps ----------------------------------------------------------------------
@@ -260,14 +287,16 @@ def _share_line(result: SessionResult, k: int, label: str) -> str:
 
 def _draw_silences(ax: Axes, result: SessionResult) -> None:
     """Box plot with every value as a dot: pauses and gaps (response latency) per speaker."""
-    ax.set_title("Pauses and gaps (response latency)", loc="left", fontsize=13, weight="bold", color=INK)
+    ax.set_title("Pauses (same speaker) and gaps (response latency)", loc="left", fontsize=13, weight="bold",
+                 color=INK)
     fs, events = result.frame_s, result.conversation.events
     rows = []
-    for kind, what in (("pause", "pauses"), ("gap", "gaps")):
+    for kind, what, figure in (("pause", "pauses", "pauses"), ("gap", "gaps", "response_latency")):
         for k, name in enumerate(result.names):
             values = [(e.end - e.start) * fs for e in events if e.kind == kind and e.speaker == k]
-            median = f"median {np.median(values):.2f} s" if values else "none"
-            rows.append((f"{name} {what}\nn={len(values)}, {median}", values, _colour(k)))
+            median = _stats(result, k).get(figure, {}).get("median_s")
+            shown = f"median {median:.2f} s" if values and median is not None else "none"
+            rows.append((f"{name} {what}\nn={len(values)}, {shown}", values, _colour(k)))
     if not any(values for _, values, _ in rows):
         _note(ax, "no pauses or gaps", clear=True)
         return
@@ -306,7 +335,8 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
     for k, values in enumerate(offsets):
         if not values:
             continue
-        median = float(np.median(values))
+        median = _stats(result, k).get("fto", {}).get("median_s")
+        median = float(np.median(values)) if median is None else median
         ax.hist(values, bins=bins, histtype="stepfilled", alpha=0.45, color=_colour(k),
                 edgecolor=_colour(k), linewidth=1.2,
                 label=f"to {result.names[k]}: median {median:+.2f} s (n={len(values)})")
@@ -315,11 +345,30 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
     ax.set_ylim(top=ax.get_ylim()[1] * 1.3)               # headroom for the legend
     ax.legend(loc="upper left", fontsize=10, framealpha=0.9, edgecolor="none", title="incoming speaker",
               title_fontsize=10, alignment="left")
-    ax.set_xlabel("seconds   (← overlap  |  gap →)")
+    ax.set_xlabel("new speaker's start − previous one's end, s  (← overlap | gap →)")
     ax.set_ylabel("floor changes")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", color="#e2e8f0")
     ax.set_axisbelow(True)
+
+
+# --- coaching -----------------------------------------------------------------------------
+
+
+def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict]) -> None:
+    """Each coaching item on one line: its verdict against the target, then what was found."""
+    trainee = result.names[result.roles.index("trainee")] if "trainee" in result.roles else ""
+    ax.set_axis_off()
+    ax.set_title(f"Coaching for {trainee}", loc="left", fontsize=13, weight="bold", color=INK)
+    step = 1 / len(coaching)
+    for row, item in enumerate(coaching):
+        y = 1 - (row + 0.5) * step
+        verdict, colour = ("✓ met", MET_COLOUR) if item["met"] else ("✗ not met", NOT_MET_COLOUR)
+        for x_pt, text, style in ((0, verdict, {"weight": "bold", "color": colour}),
+                                  (COACHING_COLUMNS_PT[0], item["item"], {"weight": "bold", "color": INK}),
+                                  (COACHING_COLUMNS_PT[1], item["message"], {"color": INK})):
+            ax.text(0, y, text, transform=offset_copy(ax.transAxes, ax.figure, x=x_pt, units="points"),
+                    fontsize=11.5, va="center", **style)
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -331,20 +380,8 @@ def _stats(result: SessionResult, k: int) -> dict:
     return speakers[k] if k < len(speakers) else {}
 
 
-def _label(name: str, role: str) -> str:
-    """``name (role)``; just the name when there is no role or the name already says it."""
-    return f"{name} ({role})" if role and role.lower() != name.lower() else name
-
-
 def _colour(k: int) -> str:
     return SPEAKER_COLOURS[k % len(SPEAKER_COLOURS)]
-
-
-def _clock(seconds: float) -> str:
-    """``m:ss``, or ``h:mm:ss`` from one hour on."""
-    total = int(round(seconds))
-    h, rest = divmod(total, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _fmt_s(value: float | None) -> str:

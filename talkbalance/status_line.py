@@ -19,8 +19,8 @@ def status_text(snap: Snapshot) -> str:
         if snap.share_band is not None:
             share += f" (target {snap.names[snap.trainee]} {snap.share_band[0]:.0%}-{snap.share_band[1]:.0%})"
         parts.append(share)
-    parts.append(f"interruptions {a}→{b} {snap.interruptions[0]}, {b}→{a} {snap.interruptions[1]}")
-    parts.append(f"backchannels {a} {snap.backchannels[0]}, {b} {snap.backchannels[1]}")
+    parts.append(f"interruptions made {a}→{b} {snap.interruptions[0]}, {b}→{a} {snap.interruptions[1]}")
+    parts.append(f"backchannels made {a} {snap.backchannels[0]}, {b} {snap.backchannels[1]}")
     if snap.silence_s > 0 and snap.last_speaker is not None:
         parts.append(f"silence {snap.silence_s:.1f} s after {snap.names[snap.last_speaker]}")
     if snap.last_latency_s is not None:

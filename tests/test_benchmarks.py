@@ -64,3 +64,22 @@ def test_target_table_needs_every_target_and_a_win_over_naive():
     at_12 = [row("talkbalance", b, crosstalk_fa=0.03 if b == -12 else 0.01) for b in run.BLEEDS_DB]
     table, met = run.target_table(at_12 + naive_rows)
     assert met is False and "MISSED" in table
+
+
+def test_a_quick_run_leaves_the_full_runs_committed_results_alone(monkeypatch, capsys):
+    from benchmarks import paths, speed
+
+    tracked = [paths.BENCH / "RESULTS.md", *sorted(p for p in paths.FULL.iterdir() if p.is_file())]
+    before = {p: p.read_bytes() for p in tracked}
+    speech = shared_data("librispeech_dev")
+    monkeypatch.setattr(run, "grid", lambda quick: {"noises_dbfs": (-60,), "rates_hz": (16000,), "conversations": 1,
+                                                    "duration_s": 20.0, "silero_bleeds": ()})
+    monkeypatch.setattr(run, "systems", lambda: {"talkbalance": talkbalance_system(), "naive": naive})
+    assert run.main(["--quick", "--skip-speed", "--speech", str(speech), "--calls", "/nonexistent"]) == 0
+    assert "benchmarks/results/quick" in capsys.readouterr().err
+    assert (paths.QUICK / "RESULTS.md").is_file() and (paths.QUICK / "grid.json").is_file()
+    speed.save({"analyze_x_realtime": 1.0, "analyze_s": 1.0, "bare_vad_x_realtime": 1.0, "bare_vad_s": 1.0,
+                "ratio_to_bare_vad": 1.0, "engine_x_realtime": 1.0, "engine_ratio_to_bare_vad": 1.0,
+                "peak_mb_short": 1.0, "machine": "x", "python": "3", "date": "today"}, 0.25, full=False)
+    assert (paths.QUICK / "speed.md").is_file()
+    assert {p: p.read_bytes() for p in tracked} == before

@@ -80,8 +80,8 @@ def test_two_mono_files_equal_one_stereo_file(tmp_path):
     sf.write(tmp_path / "trainee.wav", stereo[:, 0], sr)
     sf.write(tmp_path / "client.flac", stereo[:, 1], sr)
     assert cli("analyze", tmp_path / "stereo.wav", "--out", tmp_path / "a", "--quiet").returncode == 0
-    assert cli("analyze", tmp_path / "trainee.wav", tmp_path / "client.flac", "--out", tmp_path / "b",
-               "--quiet").returncode == 0
+    assert cli("analyze", tmp_path / "trainee.wav", tmp_path / "client.flac", "--speakers", "A,B",
+               "--out", tmp_path / "b", "--quiet").returncode == 0
     assert (tmp_path / "a" / "events.csv").read_text() == (tmp_path / "b" / "events.csv").read_text()
 
 
@@ -229,3 +229,138 @@ def test_real_two_party_call_as_two_mono_files(tmp_path):
     assert 0.05 <= agent["response_latency"]["median_s"] <= 2.0
     assert agent["pauses"]["count"] >= 5 and agent["pauses"]["median_s"] >= 0.2
     assert summary["session"]["overlap_share_of_speech"] < 0.2
+
+
+# --- what a new user meets first ---------------------------------------------------------
+
+
+def test_two_mono_files_name_the_speakers_after_their_files(tmp_path):
+    stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 20)
+    sf.write(tmp_path / "trainee.flac", stereo[:, 0], sr)
+    sf.write(tmp_path / "client.flac", stereo[:, 1], sr)
+    proc = cli("analyze", tmp_path / "trainee.flac", tmp_path / "client.flac", "--trainee", "trainee",
+               "--out", tmp_path / "o", "--quiet")        # the README's example, as written
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [(s["name"], s["role"]) for s in summary["speakers"]] == [("trainee", "trainee"), ("client", "client")]
+    assert summary["coaching"]
+    # --speakers still wins, and two files of the same name get numbered
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    sf.write(tmp_path / "a" / "mic 1.wav", stereo[:, 0], sr)
+    sf.write(tmp_path / "b" / "mic 1.wav", stereo[:, 1], sr)
+    assert cli("analyze", tmp_path / "a" / "mic 1.wav", tmp_path / "b" / "mic 1.wav", "--out", tmp_path / "p",
+               "--quiet").returncode == 0
+    assert [s["name"] for s in json.loads((tmp_path / "p" / "summary.json").read_text())["speakers"]] == \
+        ["mic_1_1", "mic_1_2"]
+    assert cli("analyze", tmp_path / "trainee.flac", tmp_path / "client.flac", "--speakers", "maya,sam",
+               "--out", tmp_path / "q", "--quiet").returncode == 0
+    assert [s["name"] for s in json.loads((tmp_path / "q" / "summary.json").read_text())["speakers"]] == \
+        ["maya", "sam"]
+    # a stereo file keeps A, B
+    sf.write(tmp_path / "stereo.wav", stereo, sr)
+    assert cli("analyze", tmp_path / "stereo.wav", "--out", tmp_path / "r", "--quiet").returncode == 0
+    assert [s["name"] for s in json.loads((tmp_path / "r" / "summary.json").read_text())["speakers"]] == ["A", "B"]
+    assert "each file's name" in cli("analyze", "--help").stdout
+
+
+def test_a_wav_shorter_than_one_frame_is_an_empty_file(wav, tmp_path):
+    path = wav("blip.wav", np.zeros((100, 2), np.int16))           # 6 ms: a header and a few samples
+    assert_user_error(cli("analyze", path, "--out", tmp_path / "o"), "blip.wav", "empty")
+    assert not (tmp_path / "o").exists()
+
+
+def _output_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_stopping_at_any_moment_never_leaves_a_folder_that_claims_to_be_complete(tmp_path, monkeypatch):
+    """Ctrl-C (or a crash) while the results are written, for every write: the folder holds the earlier
+    run untouched, or says it is incomplete, or holds the whole new run; never old and new files mixed."""
+    from talkbalance import outputs
+    from talkbalance.analyze import analyze_files
+    from talkbalance.config import Config
+
+    stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 30)
+    sf.write(tmp_path / "new.wav", stereo, sr)
+    sf.write(tmp_path / "old.wav", stereo[16000 * 10:], sr)
+    out = tmp_path / "out"
+    analyze_files([str(tmp_path / "old.wav")], out, Config(), quiet=True)
+    earlier = _output_files(out)
+    real_write = outputs.write_atomic
+    writes = 0
+
+    def interrupted_after(n):
+        def write(path, content):
+            nonlocal writes
+            if writes == n:
+                raise KeyboardInterrupt
+            writes += 1
+            real_write(path, content)
+        return write
+
+    n = 0
+    while True:
+        writes = 0
+        monkeypatch.setattr(outputs, "write_atomic", interrupted_after(n))
+        try:
+            analyze_files([str(tmp_path / "new.wav")], out, Config(), quiet=True)
+            finished = True
+        except KeyboardInterrupt:
+            finished = False
+        now = _output_files(out)
+        assert not any(name.endswith(".tmp") for name in now), now.keys()
+        summary = json.loads(now["summary.json"])
+        if summary["complete"]:
+            assert now == earlier if not finished else set(now) == set(earlier), n
+            if finished:
+                assert summary["source"]["inputs"] == [str(tmp_path / "new.wav")]
+                break
+        n += 1
+        # start each attempt from the earlier complete run again
+        for name in list(now):
+            (out / name).unlink()
+        for name, content in earlier.items():
+            (out / name).write_bytes(content)
+    assert n >= 5                    # every file was interrupted once
+
+
+def test_replacing_an_earlier_run_says_so(tmp_path):
+    stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 10)
+    sf.write(tmp_path / "s.wav", stereo, sr)
+    assert "earlier run" not in cli("analyze", tmp_path / "s.wav", "--out", tmp_path / "o", "--quiet").stderr
+    proc = cli("analyze", tmp_path / "s.wav", "--out", tmp_path / "o", "--quiet")
+    assert proc.returncode == 0
+    assert proc.stderr.strip().splitlines() == [f"talkbalance: {tmp_path / 'o'}/ held the results of an earlier run; "
+                                                "they were replaced."]
+
+
+def test_console_and_help_wording(tmp_path):
+    from talkbalance.analyze import format_summary
+
+    top = cli("--help").stdout
+    assert "``" not in top and "active-listening" in top
+    assert_user_error(cli("recover", tmp_path / "nowhere"), "nowhere", "not found")
+    proc = cli("analyze", "x.wav", "--speakers", "a,b,c")
+    assert_user_error(proc, "--speakers maya,sam")
+    assert "1,2" not in proc.stderr
+    assert_user_error(cli("live", "--replay", DEMO / "practice_session.flac", "--speed", "0"), "--speed",
+                      "positive number")                                   # one sentence, no usage block
+
+    summary = json.loads((GOLDEN / "demo_figures.json").read_text())
+    speaker = summary["speakers"][0]
+    one = {**summary, "speakers": [{**speaker, "turns": 1, "backchannels": 1,
+                                    "interruptions_made": {"successful": 1, "unsuccessful": 0}}, summary["speakers"][1]],
+           "quality": {"warnings": []}}
+    text = format_summary(one)
+    assert "1 turn," in text and "1 backchannel," in text and "interrupted client 1 time " in text
+    assert "trainee (trainee)" not in text and "(s)" not in text
+    for item in summary["coaching"]:
+        advice = ("aim for", "let them finish", "leave a moment", "keep turns short")
+        assert item["met"] != any(a in item["message"] for a in advice) or item["item"] == "show you are listening", item
+
+
+def test_pyproject_uses_an_spdx_licence_string():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"

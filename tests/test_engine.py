@@ -168,3 +168,22 @@ def test_silent_and_clipped_channels_are_reported(demo_clean):
     assert any("clips" in w for w in result.quality.warnings)
     assert any("silent" in w for w in result.quality.warnings)
     assert result.conversation.spurts[1] == []
+
+
+def test_the_same_signal_on_both_channels_is_noticed(demo_clean):
+    (a, b), sr = demo_clean
+    n = 10 * sr
+    mixed = np.stack([a[:n] + b[:n], a[:n] + b[:n]], axis=1)             # a mixed recording copied to both channels
+    engine = Engine(Config(), sr)
+    engine.feed(mixed)
+    assert any("very same signal in 100%" in w for w in engine.finish().quality.warnings)
+    assert not engine.channels_differed
+
+    two_mics = np.stack([a[:n], b[:n]], axis=1)
+    engine = Engine(Config(), 48000)                                       # resampled on the way in
+    engine.feed(soxr.resample(np.concatenate((two_mics, mixed)), sr, 48000))
+    assert engine.channels_differed
+    assert engine.same_since_frame == pytest.approx(1000, abs=3)           # the last 10 s
+    sounding = (np.abs(mixed[:len(mixed) // 160 * 160, 0]).reshape(-1, 160) > 0).any(axis=1).sum()
+    assert engine.same_run_frames == pytest.approx(sounding, abs=3)
+    assert not any("same signal" in w for w in engine.finish().quality.warnings)   # half the session: not warned

@@ -205,7 +205,7 @@ def test_no_display_falls_back_to_the_status_line(tmp_path):
                            "--duration", "2", "--out", str(out)], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "no display for the plot window; showing a status line instead" in proc.stdout
-    assert "interruptions A→B" in proc.stdout                  # the status line itself
+    assert "interruptions made A→B" in proc.stdout                  # the status line itself
 
 
 def test_missing_sounddevice_says_how_to_install_it(tmp_path):
@@ -214,3 +214,36 @@ def test_missing_sounddevice_says_how_to_install_it(tmp_path):
             "sys.exit(main(['devices']))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert_user_error(proc, "pip install sounddevice", "libportaudio2", "work without it")
+
+
+def test_one_signal_on_both_channels_ends_the_session(tmp_path, demo_audio):
+    """The interface is unplugged and the system's own mono mic now feeds both channels: the session ends."""
+    rate = 16000
+    two_mics = demo_audio[:10 * rate]
+    one_mic = np.repeat(demo_audio[10 * rate:20 * rate, :1], 2, axis=1)
+    sf.write(tmp_path / "switched.wav", np.concatenate((two_mics, one_mic)), rate, subtype="PCM_16")
+    out = tmp_path / "s"
+    proc = cli("live", "--replay", tmp_path / "switched.wav", "--speed", 10, "--no-plot", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    warning = next(w for w in summary["quality"]["warnings"] if "both channels carried the very same signal" in w)
+    assert "from 10.0 s" in warning
+    assert 11.0 <= summary["source"]["duration_s"] < 13.0                 # ended about 1 s after the switch
+
+
+def test_an_earlier_session_folder_is_replaced_for_a_replay_and_kept_for_a_device(tmp_path, demo_audio):
+    from talkbalance.errors import UserError
+    from talkbalance.monitor import clear_session_dir
+
+    sf.write(tmp_path / "short.wav", demo_audio[:16000 * 6], 16000, subtype="PCM_16")
+    out = tmp_path / "s"
+    first = cli("live", "--replay", tmp_path / "short.wav", "--speed", 20, "--no-plot", "--out", out)
+    assert first.returncode == 0 and "earlier session" not in first.stderr
+    (out / "report.png").write_bytes(b"from the first run")
+    second = cli("live", "--replay", tmp_path / "short.wav", "--speed", 20, "--no-plot", "--out", out)
+    assert second.returncode == 0, second.stderr
+    assert f"{out}/ held an earlier session's files; they were removed." in second.stderr
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(UserError, match="already holds a recorded session"):   # a device recording is never lost
+        clear_session_dir(out, replay=False)
+    assert (out / "audio.wav").exists() and (out / "summary.json").exists()

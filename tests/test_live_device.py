@@ -2,12 +2,15 @@
 
 A null sink is the "interface": ``paplay`` plays a known stereo file into it and
 PortAudio's ``pulse`` device records the sink's monitor. No part of sounddevice
-is mocked. The tests start PulseAudio themselves when it is not running (as
-``.ci/run`` does) and skip, saying what to install, when it is absent.
+is mocked. The tests start a PulseAudio server of their own (own runtime folder,
+socket and sink names, reached through ``PULSE_SERVER``), so a sound server that
+is already running, with its own sinks and fallbacks, plays no part; they skip,
+saying what to install, when PulseAudio is absent.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -22,8 +25,10 @@ import soxr
 
 from conftest import DEMO, assert_user_error, cli
 
-SINK = "tb_sink"
+SINK = f"talkbalance_test_{os.getpid()}"
+FALLBACK = f"talkbalance_test_fallback_{os.getpid()}"
 NULL_SINK = f"module-null-sink sink_name={SINK} channels=2 rate=16000"
+FALLBACK_SINK = f"module-null-sink sink_name={FALLBACK} channels=2 rate=16000"
 EXCERPT_S = (25.0, 45.0)          # of the demo: two interruptions, backchannels, gaps
 LEAD_IN_S = 0.5                   # silence before the excerpt (see ``excerpt``)
 LEARNING_S = 5.0                  # events this early in the excerpt are not compared (bleed still being learned)
@@ -33,33 +38,41 @@ def _pactl(*args) -> subprocess.CompletedProcess:
     return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=20)
 
 
-def _sink_module() -> str | None:
+def _sink_module(name: str = SINK) -> str | None:
     for line in _pactl("list", "short", "modules").stdout.splitlines():
-        if f"sink_name={SINK}" in line:
+        if f"sink_name={name} " in line + " ":
             return line.split()[0]
     return None
 
 
 @pytest.fixture(scope="module")
-def pulse():
-    """A running PulseAudio server with the null sink ``tb_sink``."""
+def pulse(tmp_path_factory):
+    """A PulseAudio server of the tests' own with the null sink ``SINK``, the default sink and source."""
     missing = [b for b in ("pulseaudio", "pactl", "paplay") if shutil.which(b) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not found: apt-get install -y libportaudio2 pulseaudio pulseaudio-utils "
                     "libasound2-plugins")
-    if _pactl("info").returncode != 0:
-        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
-                        f"--load={NULL_SINK}"], check=True, timeout=30)
+    runtime = tmp_path_factory.mktemp("pulse")
+    socket = runtime / "native"
+    env = pytest.MonkeyPatch()
+    env.setenv("PULSE_RUNTIME_PATH", str(runtime))
+    env.setenv("PULSE_STATE_PATH", str(runtime / "state"))
+    env.setenv("PULSE_SERVER", f"unix:{socket}")       # paplay, pactl and PortAudio's ALSA bridge all use it
+    subprocess.run(["pulseaudio", "--daemonize", "--exit-idle-time=-1", "-n",
+                    f"--load=module-native-protocol-unix socket={socket}", f"--load={NULL_SINK}"],
+                   check=True, timeout=30, capture_output=True)
+    try:
         for _ in range(50):
             if _pactl("info").returncode == 0:
                 break
             time.sleep(0.1)
-    if _sink_module() is None:
-        assert _pactl("load-module", *NULL_SINK.split()).returncode == 0
-    _pactl("set-default-sink", SINK)
-    yield
-    if _sink_module() is None:
-        _pactl("load-module", *NULL_SINK.split())
+        assert f"unix:{socket}" in _pactl("info").stdout
+        _pactl("set-default-sink", SINK)
+        _pactl("set-default-source", f"{SINK}.monitor")
+        yield
+    finally:
+        _pactl("exit")
+        env.undo()
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +208,7 @@ def test_device_that_disappears_ends_the_session_cleanly(pulse, excerpt, tmp_pat
         player.kill()
         player.wait()
         _pactl("load-module", *NULL_SINK.split())
+        _pactl("set-default-source", f"{SINK}.monitor")
     assert live.returncode == 0, stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["complete"] is True
@@ -203,6 +217,38 @@ def test_device_that_disappears_ends_the_session_cleanly(pulse, excerpt, tmp_pat
     assert 2.0 < len(recorded) / rate < 10
     assert summary["source"]["duration_s"] == pytest.approx(len(recorded) / rate, abs=1e-3)
     assert (out / "report.png").exists()
+
+
+def test_stream_moved_to_another_input_ends_the_session(pulse, excerpt, tmp_path):
+    """What a desktop does when a USB headset is unplugged: the sound server moves the recording to the next
+    input (here a second sink's monitor) instead of ending it. The session must end there, with a warning."""
+    assert _pactl("load-module", *FALLBACK_SINK.split()).returncode == 0
+    to_play = excerpt[0]
+    out = tmp_path / "session"
+    live = _live(out, "--duration", 30)
+    try:
+        _wait_recording(out)
+        player = _paplay(to_play)
+        time.sleep(3)
+        assert _pactl("unload-module", _sink_module()).returncode == 0
+        moved_at = time.monotonic()
+        stdout, stderr = live.communicate(timeout=20)        # ends by itself, long before --duration
+        ended_after_s = time.monotonic() - moved_at
+    finally:
+        live.kill()
+        player.kill()
+        player.wait()
+        _pactl("load-module", *NULL_SINK.split())
+        _pactl("set-default-source", f"{SINK}.monitor")
+        _pactl("unload-module", _sink_module(FALLBACK))
+    assert live.returncode == 0, stderr
+    assert ended_after_s < 5, ended_after_s
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is True
+    warning = next(w for w in summary["quality"]["warnings"] if "moved the recording" in w)
+    assert f"from {SINK}.monitor to {FALLBACK}.monitor" in warning
+    recorded, rate = sf.read(out / "audio.wav", dtype="int16")
+    assert 2.0 < len(recorded) / rate < 10
 
 
 def test_stalled_process_loses_input_and_it_is_recorded(pulse, excerpt, tmp_path):

@@ -184,17 +184,37 @@ def test_interruption_labels_keep_apart_and_inside_the_timeline(tmp_path):
     p.close()
 
 
-def test_share_bar_measures_the_share_and_mirrors_the_band_for_the_second_speaker(tmp_path):
-    for trainee, band_pct in ((1, (60, 80)), (0, (20, 40))):
-        p = LivePlot(dataclasses.replace(HAND, trainee=trainee))
-        img, ax = saved(p, tmp_path), axes(p, "share")
-        a0, a1 = row_extent(img, ax, 0.15, A_RGB)
-        b0, b1 = row_extent(img, ax, 0.15, B_RGB)
-        assert a0 == pytest.approx(0, abs=1) and b0 == pytest.approx(a1, abs=0.5) and b1 == pytest.approx(100, abs=1)
-        assert (a1 - a0) / (b1 - a0) == pytest.approx(0.3, abs=0.01)
-        assert row_extent(img, ax, 0.35, TARGET_RGB) == pytest.approx(band_pct, abs=1)   # above the bar
-        assert f"target for {HAND.names[trainee]}: 20–40 %" in visible_texts(p)
-        p.close()
+@pytest.mark.parametrize("trainee", [0, 1])
+def test_share_bar_reads_the_trainees_share_from_the_left_whichever_channel(trainee, tmp_path):
+    # A has 30 %, B 70 %; the bar starts with the trainee's share and the band sits at 20-40 % of that axis,
+    # as in report.png, so a trainee on either channel reads their share against their target at a glance
+    p = LivePlot(dataclasses.replace(HAND, trainee=trainee))
+    img, ax = saved(p, tmp_path), axes(p, "share")
+    mine, theirs = (A_RGB, B_RGB) if trainee == 0 else (B_RGB, A_RGB)
+    share = HAND.share[trainee]
+    m0, m1 = row_extent(img, ax, 0.15, mine)
+    t0, t1 = row_extent(img, ax, 0.15, theirs)
+    assert m0 == pytest.approx(0, abs=1) and t0 == pytest.approx(m1, abs=1) and t1 == pytest.approx(100, abs=1)
+    assert (m1 - m0) / (t1 - m0) == pytest.approx(share, abs=0.01)
+    assert row_extent(img, ax, 0.35, TARGET_RGB) == pytest.approx((20, 40), abs=1)   # above the bar
+    texts = visible_texts(p)
+    assert f"target for {HAND.names[trainee]}: 20–40 %" in texts
+    assert f"{HAND.names[trainee]}'s share of all talk time (%), from the left" in texts
+    assert f"{HAND.names[trainee]} {100 * share:.0f} %" in texts
+    p.close()
+
+
+def test_report_reads_the_share_bar_the_same_way(tmp_path):
+    from test_report import result_from_spurts   # noqa: PLC0415
+
+    from talkbalance.report import report_figure
+
+    for trainee, roles in ((0, ("trainee", "client")), (1, ("client", "trainee"))):
+        result = result_from_spurts([[(0, 3)], [(4, 11)]], 12, roles=roles)   # A 30 %, B 70 %
+        fig = report_figure(result)
+        texts = [t.get_text() for t in fig.findobj(Text)]
+        assert f"{result.names[trainee]}'s share of all talk time (%), from the left" in texts
+        assert f"target for {result.names[trainee]}: 20–40 %" in texts
 
 
 def test_no_band_without_roles_and_no_bar_before_speech(tmp_path):
@@ -229,10 +249,10 @@ def test_panel_counts_in_each_speakers_column_and_timers(plot, tmp_path):
     saved(plot, tmp_path)                                      # lays the texts out
     names = panel_row(plot, "A")
     assert [t.get_text() for t in names] == ["A", "B"]
-    assert [t.get_text() for t in panel_row(plot, "interruptions")] == ["interruptions", "1", "2"]
-    assert [t.get_text() for t in panel_row(plot, "backchannels")] == ["backchannels", "1", "0"]
+    assert [t.get_text() for t in panel_row(plot, "interruptions made")] == ["interruptions made", "1", "2"]
+    assert [t.get_text() for t in panel_row(plot, "backchannels made")] == ["backchannels made", "1", "0"]
     assert [t.get_text() for t in panel_row(plot, "silence")] == ["silence", "1.3 s", "after A"]
-    for row in ("interruptions", "backchannels"):              # each count right under its speaker's name
+    for row in ("interruptions made", "backchannels made"):              # each count right under its speaker's name
         counts = panel_row(plot, row)[1:]
         for name, count in zip(names, counts):
             assert count.get_window_extent().x1 == pytest.approx(name.get_window_extent().x1, abs=1)
@@ -321,7 +341,7 @@ def test_only_what_changed_is_redrawn_and_blitted(plot, tmp_path, monkeypatch):
     assert (x1 - x0) * (y1 - y0) < 1000                        # the count's own small box
     assert not np.array_equal(after, before)
     assert inside(changed_box(before, after), blits[0])        # the new count is drawn there, nothing else moved
-    assert "7" in visible_texts(plot) and "2" not in [t.get_text() for t in panel_row(plot, "interruptions")]
+    assert "7" in visible_texts(plot) and "2" not in [t.get_text() for t in panel_row(plot, "interruptions made")]
 
     blits.clear()
     plot.update(dataclasses.replace(HAND, interruptions=(1, 7), now_s=100.1))   # scrolls; the clock still 1:40

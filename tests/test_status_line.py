@@ -20,8 +20,8 @@ def snapshot(**changes) -> Snapshot:
 def test_status_text_has_every_figure():
     text = status_text(snapshot())
     assert text.startswith("01:23 | ")
-    for part in ("talk maya 30% / sam 70% (target maya 20%-40%)", "interruptions maya→sam 2, sam→maya 1",
-                 "backchannels maya 4, sam 0", "silence 1.3 s after sam", "last response maya after 0.48 s"):
+    for part in ("talk maya 30% / sam 70% (target maya 20%-40%)", "interruptions made maya→sam 2, sam→maya 1",
+                 "backchannels made maya 4, sam 0", "silence 1.3 s after sam", "last response maya after 0.48 s"):
         assert part in text, part
     assert "dropped" not in text and "!!" not in text
 
