@@ -33,7 +33,9 @@ a pure false alarm gives P = 0, R = 1, F1 = 0. These match pyannote.metrics'
    ``partner_only`` = frames where the reference has the partner active and
    speaker k inactive; ``fa`` = those of them where the hypothesis marks speaker
    k active; ``rate = fa / partner_only`` (``None`` when ``partner_only == 0``).
-   It measures partner bleed accepted as speaker k's speech.
+   It measures partner bleed accepted as speaker k's speech. Likewise
+   ``speakers[k]["others"]``: over the frames where only other voices in the room
+   are active (``others`` given, neither speaker active), the share marked as k's.
 3. Overlap frame P/R/F1 (``overlap``): as 1., with "active" replaced by "both
    speakers active" on each side.
 4. Talk-share error (``talk_share``): talk time of a speaker = total length of
@@ -193,10 +195,11 @@ def tolerance_frames(tolerance_s: float, frame_s: float) -> int:
 
 
 def score(reference: Conversation, hypothesis: Conversation, n_frames: int, frame_s: float = 0.01,
-          tolerance_s: float = TOLERANCE_S) -> dict:
+          tolerance_s: float = TOLERANCE_S, others: np.ndarray | None = None) -> dict:
     """Raw counts and errors for one conversation (aggregate with `summarize`).
 
-    See the module docstring for the exact definition of every figure.
+    ``others`` (bool per frame) marks where voices other than the two speakers are active (people
+    elsewhere in the room); see the module docstring for the exact definition of every figure.
     """
     for name, conv in (("reference", reference), ("hypothesis", hypothesis)):
         if len(conv.spurts) != 2:
@@ -206,14 +209,22 @@ def score(reference: Conversation, hypothesis: Conversation, n_frames: int, fram
     ref = [activity(reference.spurts[k], n_frames) for k in SPEAKERS]
     hyp = [activity(hypothesis.spurts[k], n_frames) for k in SPEAKERS]
 
+    busy = np.zeros(n_frames, dtype=bool)
+    if others is not None:
+        busy[:min(n_frames, len(others))] = others[:n_frames]
     speakers = []
     for k in SPEAKERS:
         partner_only = ref[1 - k] & ~ref[k]
         denom = int(np.count_nonzero(partner_only))
         fa = int(np.count_nonzero(partner_only & hyp[k]))
+        others_only = busy & ~ref[0] & ~ref[1]
+        others_denom = int(np.count_nonzero(others_only))
+        others_fa = int(np.count_nonzero(others_only & hyp[k]))
         speakers.append({
             "frames": _frame_counts(ref[k], hyp[k]),
             "crosstalk": {"fa": fa, "partner_only": denom, "rate": fa / denom if denom else None},
+            "others": {"fa": others_fa, "others_only": others_denom,
+                       "rate": others_fa / others_denom if others_denom else None},
         })
 
     share_ref, share_hyp = _share0(reference), _share0(hypothesis)
@@ -261,9 +272,13 @@ def summarize(scores: list[dict]) -> dict:
     for k in SPEAKERS:
         fa = sum(s["speakers"][k]["crosstalk"]["fa"] for s in scores)
         denom = sum(s["speakers"][k]["crosstalk"]["partner_only"] for s in scores)
+        others_fa = sum(s["speakers"][k]["others"]["fa"] for s in scores)
+        others_denom = sum(s["speakers"][k]["others"]["others_only"] for s in scores)
         speakers.append({
             "frames": _sum_counts([s["speakers"][k]["frames"] for s in scores]),
             "crosstalk": {"fa": fa, "partner_only": denom, "rate": fa / denom if denom else None},
+            "others": {"fa": others_fa, "others_only": others_denom,
+                       "rate": others_fa / others_denom if others_denom else None},
         })
     return {
         "n_conversations": len(scores),

@@ -868,6 +868,16 @@ def _plan(bank: PhraseBank, seed: int, duration_s: float, turn_taking: TurnTakin
     return speakers, script
 
 
+def placed_voices(script: "_Script", n16: int) -> np.ndarray:
+    """The two speakers' clean voices as placed by ``script``: (2, n16) float64 at 16 kHz."""
+    own = np.zeros((2, n16))
+    for k in (0, 1):
+        for p in script.placed[k]:
+            a = p.start * FRAME
+            own[k, a:a + len(p.item.audio)] += p.item.audio[:max(0, n16 - a)]
+    return own
+
+
 def plan_script(bank: PhraseBank, seed: int, duration_s: float = 180.0,
                 turn_taking: TurnTaking = TurnTaking()) -> tuple[tuple[str, str], list[dict]]:
     """The speakers and script that ``simulate`` would use, without making any audio (fast)."""
@@ -892,11 +902,7 @@ def simulate(bank: PhraseBank, seed: int, duration_s: float = 180.0, bleed_db: f
         channels = _draw_channels(rng_channels, bleed_db, noise_dbfs)
     n16 = int(round(duration_s * RATE))
 
-    own = np.zeros((2, n16))
-    for k in (0, 1):
-        for p in script.placed[k]:
-            a = p.start * FRAME
-            own[k, a:a + len(p.item.audio)] += p.item.audio
+    own = placed_voices(script, n16)
     gains = np.array([10 ** (ch.gain_db / 20) for ch in channels])
     bleed = bleed_paths(own, channels)
     speech = gains[:, None] * (own + np.array([10 ** (ch.bleed_db / 20) for ch in channels])[:, None] * bleed)

@@ -1,28 +1,39 @@
-"""Crosstalk rejection for two headset channels (METRICS.md §1.3).
+"""Crosstalk rejection for two headset channels (METRICS.md §1.3): whose voice is in each mic.
 
-Each mic hears the partner's voice a little later and 10-35 dB weaker, through
-a coupling whose level depends on both mic gains. The gate learns, per channel:
-- the coupling (power ratio ``own mic / partner mic`` in frames where only the
-  partner talks, picked out by a strong lagged cross-correlation whose GCC-PHAT
-  lag says which mic heard the voice first);
-- a least-squares leak filter (``canceller.py``) from the same frames;
-- the noise floor and the typical own-speech level.
-A frame is the channel's own speech only when the VAD says speech, its energy
-clears the noise floor, sits within ``speech_range_db`` of the speech level, and
-exceeds the partner bleed predicted from the partner's frame energy by a margin,
-or, after the predicted leak is subtracted, what is left still does. Genuine
-double talk keeps its frames: its energy is far above what bleed alone gives.
+Each mic hears its wearer from a few centimetres, and the partner and anyone else in the
+room from metres away, through the room. Three things are learned per channel from the
+audio itself (``LevelModel``), never from the gate's own decisions:
+- the noise floor;
+- the wearer's own speech: its typical level, and how much louder this mic hears it than
+  the other mic does (the inter-channel level difference, ILD). A frame is the wearer's
+  when the VAD says speech, it clears the noise floor by ``CLEAR_DB`` and this mic hears
+  it more than ``LOUDER_DB`` louder; in a coherent regime (most loud frames correlate
+  strongly between the mics) the GCC-PHAT lag says which mic heard it first instead;
+- the partner's bleed into this mic (its coupling, dB): the partner's own ILD, negated.
+A least-squares leak filter (``canceller.py``) is learned from strongly correlated
+frames, as an echo canceller would.
 
-State changes only at fixed hop boundaries (every ``adapt_every_s``), and every
-frame's decision uses the state of its hop's start, so results do not depend on
-how the audio was split into blocks. Once both couplings are known, only the
-speech level depends on earlier decisions: the gate then learns from all of a
-block's hops first and decides its frames afterwards, a few array operations per
-hop.
+A frame is the channel's own speech when the VAD says speech and its energy
+- clears the noise floor by ``noise_gate_db`` and lies within ``speech_range_db`` of
+  the wearer's speech level;
+- exceeds the partner bleed predicted from the partner mic by ``margin_db`` (or what is
+  left after cancelling the leak exceeds what the canceller leaves of it);
+- and is either *near-field*: louder than what the partner mic hears above its noise by
+  ``far_db`` (between a distant voice, heard about equally by both mics, and the wearer's
+  own ILD), or *loud*: near the wearer's speech level and well above the predicted bleed
+  (double talk), or left by the canceller well above the bleed.
+Frames that pass the first two tests only (quiet, or heard about as well by the other
+mic: the wearer's fading words, or a voice across the room) count only within
+``extend_before_s`` / ``extend_after_s`` of a near-field or loud frame.
+
+Learning is done hop by hop (every ``adapt_every_s``), and each frame is decided with the
+state of its hop's start, so results do not depend on block sizes. The first frames wait:
+they are decided once both wearers' voices are learned (or ``learn_first_s`` has passed),
+with what was learned by then, so a conversation gets the same figures wherever it sits in
+a recording.
 """
 from __future__ import annotations
 
-import statistics
 from collections import deque
 from itertools import groupby
 from typing import NamedTuple
@@ -33,232 +44,330 @@ from talkbalance.canceller import BleedCanceller, LeakFilter
 from talkbalance.config import Crosstalk
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
-SPEECH_LEVEL_HOPS = 120      # speech level = median of the loudest own frame of this many recent hops
-COUPLING_MEMORY = 64         # coupling = median of this many recent observations
-MIN_OBSERVATIONS = 8         # before this many, no bleed prediction is made
-MAX_COUPLING_SUM_DB = -6.0   # both leaks together: bleed levels add up, mic gains cancel
-CORRELATION_FRAMES = 3       # frames of signal behind each correlation
-SETTLED_LEARN_EVERY_HOPS = 8 # once both couplings are known, keep learning at this slower pace
-CANDIDATES_PER_HOP = 6       # frames per hop examined for learning
-MAX_COUPLING_DB = 15.0       # a leak can exceed the partner's own level only by the mic gain difference
-RESIDUAL_QUANTILE = 0.9      # the leak left after cancelling varies more: use a high quantile
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
+CORRELATION_FRAMES = 3       # frames of signal behind each correlation
+CANDIDATES_PER_HOP = 6       # frames per hop whose correlation is examined
+CORRELATE_EVERY_HOPS = 4     # once both voices are learned, correlations are examined at this slower pace
+CORRELATION_MEMORY = 200     # the coherent regime is judged over this many examined frames
+COHERENT_SHARE = 0.3         # ... coherent when at least this share correlates strongly
+RESIDUAL_MEMORY = 64         # what the canceller leaves: a high quantile of this many observations
+RESIDUAL_QUANTILE = 0.9
+MIN_RESIDUAL_OBSERVATIONS = 8
+CANCELS_DB = 10.0            # a canceller that takes this much off the bleed makes its residual decisive
+
+CLEAR_DB = 20.0              # a frame this far above a mic's noise floor is heard clearly
+LOUDER_DB = 3.0              # ... and, heard this much louder than on the other mic, is that wearer's voice
+OWN_MEMORY = 1500            # frames of each wearer's clear speech remembered (about 15 s of talk)
+MIN_OWN = 50                 # own-speech statistics need this many frames
+CORE_RANGE_DB = 12.0         # the statistics use the frames within this of the loudest tenth
+STATS_EVERY_HOPS = 2         # own-speech statistics are recomputed this often
+BLEED_QUANTILE = 0.3         # the bleed to beat: the partner's voice as loud here as in 90 % of their frames
+MIN_ATTENUATION_DB = 6.0     # the wearer's voice is at least this much louder in their own mic (else unlearned)
+PRIOR_ATTENUATION_DB = 20.0  # ... assumed for a wearer who has not spoken yet
+NEAR_BELOW_OWN_DB = 12.0     # heard from near: an ILD at most this much under the wearer's typical one ...
+NEAR_RANGE_DB = 15.0         # ... and a level at most this much under their typical speech level
+WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the way from the bleed's to the wearer's
+PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking ...
+BOTH_RANGE_DB = 20.0         # both talk: this mic within this of its wearer's level while the partner talks
+TALK_HOLD_FRAMES = 5         # ... in this frame or one of the frames just before it
+MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
+LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
 
 
-class _HopState(NamedTuple):
-    """What a hop's decisions use, per channel, as it stood at the hop's start."""
+class ChannelState(NamedTuple):
+    """What one channel's decisions use, as learned at a hop's start (energies in int16 units squared)."""
 
-    noise: list[float | None]
-    coupling_db: list[float | None]
-    residual_db: list[float | None]
-    filters: list[LeakFilter | None]
+    noise: float | None           # noise floor
+    speech: float | None          # typical own-speech frame energy
+    coupling_db: float | None     # partner bleed into this mic: own / partner mic power, dB (as loud as it gets)
+    near_db: float | None         # the wearer's voice heard from near: own / partner mic power at least, dB
+    weak_db: float | None         # a fading or quiet part of it: at least this, dB
+    partner_speech: float | None  # the partner's typical own-speech energy at their mic
+    residual_db: float | None     # bleed left after cancelling the leak, dB re the partner mic
+    filter: LeakFilter | None
 
 
 class _Segment(NamedTuple):
-    """Frames ``start``-``stop`` of a block, inside one hop; ``closes`` when they end it."""
+    """Frames ``start``-``stop`` of the pending store, decided with ``states`` (one per channel)."""
 
     start: int
     stop: int
-    closes: bool
-    state: _HopState
+    states: tuple[ChannelState, ChannelState]
+
+
+class _Ring:
+    """The last ``size`` (level dB, ILD dB) observations."""
+
+    def __init__(self, size: int):
+        self.values = np.zeros((2, size))
+        self.count = 0
+        self._at = 0
+
+    def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
+        size = self.values.shape[1]
+        for lo in range(0, len(level_db), size):
+            part = slice(lo, lo + size)
+            n = len(level_db[part])
+            idx = (self._at + np.arange(n)) % size
+            self.values[0, idx], self.values[1, idx] = level_db[part], ild_db[part]
+            self._at = (self._at + n) % size
+            self.count = min(size, self.count + n)
+
+    def filled(self) -> np.ndarray:
+        return self.values[:, :self.count]
+
+
+class LevelModel:
+    """Noise floors, each wearer's own-speech level and ILD, and the couplings between the mics."""
+
+    def __init__(self, noise_hops: int):
+        self._levels = [deque(maxlen=noise_hops), deque(maxlen=noise_hops)]
+        self.noise: list[float | None] = [None, None]
+        self._by_level = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]   # attributed by the louder mic
+        self._by_lag = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]     # attributed by the correlation lag
+        self._examined: deque[bool] = deque(maxlen=CORRELATION_MEMORY)
+        self.speech: list[float | None] = [None, None]
+        self.own_ild_db: list[float | None] = [None, None]
+        self.own_ild_low_db: list[float | None] = [None, None]   # ... the BLEED_QUANTILE of it
+        self.own_frames = [0, 0]
+        self._hops = 0
+
+    @property
+    def coherent(self) -> bool:
+        """Most examined frames correlate strongly: the bleed is a coherent copy (lags are reliable)."""
+        return len(self._examined) >= MIN_OWN and np.mean(self._examined) >= COHERENT_SHARE
+
+    def learn_noise(self, energy: np.ndarray) -> None:
+        for k in (0, 1):
+            low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
+            self._levels[k].append(max(float(low), MIN_ENERGY))
+            self.noise[k] = min(self._levels[k])
+
+    def learn_levels(self, level_db: np.ndarray, vad: np.ndarray) -> None:
+        """Frames one mic hears clearly and clearly louder: that wearer's voice (``level_db`` (2, F))."""
+        ild = level_db[0] - level_db[1]
+        for k, sign in ((0, 1.0), (1, -1.0)):
+            clear = vad[k] & (level_db[k] > 10 * np.log10(self.noise[k]) + CLEAR_DB) & (sign * ild > LOUDER_DB)
+            self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
+
+    def learn_lags(self, level_db: np.ndarray, frames: np.ndarray, correlated: np.ndarray, source: np.ndarray) -> None:
+        """Examined ``frames``: ``correlated`` ones were heard first by mic ``source``."""
+        self._examined.extend(correlated.tolist())
+        ild = level_db[0, frames] - level_db[1, frames]
+        for k, sign in ((0, 1.0), (1, -1.0)):
+            mine = correlated & (source == k)
+            self._by_lag[k].extend(level_db[k, frames[mine]], sign * ild[mine])
+
+    def update(self) -> None:
+        """Hop boundary: every ``STATS_EVERY_HOPS``, recompute the own-speech statistics."""
+        self._hops += 1
+        if self._hops % STATS_EVERY_HOPS:
+            return
+        first, second = (self._by_lag, self._by_level) if self.coherent else (self._by_level, self._by_lag)
+        for k in (0, 1):
+            values = first[k].filled()
+            if values.shape[1] < MIN_OWN:
+                values = second[k].filled()
+            self.own_frames[k] = values.shape[1]
+            if values.shape[1] < MIN_OWN:
+                continue
+            top = np.partition(values[0], int(0.9 * (values.shape[1] - 1)))[int(0.9 * (values.shape[1] - 1))]
+            core = values[:, values[0] > top - CORE_RANGE_DB]
+            self.speech[k] = float(10 ** (np.median(core[0]) / 10))
+            self.own_ild_db[k] = float(np.median(core[1]))
+            self.own_ild_low_db[k] = float(np.quantile(core[1], BLEED_QUANTILE))
+        if None not in self.own_ild_db and sum(self.own_ild_db) < 2 * MIN_ATTENUATION_DB:
+            self.own_ild_db = [None, None]      # not two voices each louder in their own mic: nothing learned
+            self.own_ild_low_db = [None, None]
+
+    def states(self, residual_db: list[float | None], filters: list[LeakFilter | None]) -> tuple[ChannelState, ...]:
+        out = []
+        for k in (0, 1):
+            own, partner = self.own_ild_db[k], self.own_ild_db[1 - k]
+            coupling = -partner if partner is not None else None
+            if own is None and coupling is not None:
+                own = coupling + 2 * PRIOR_ATTENUATION_DB        # the symmetry of the two paths
+            if coupling is None and own is not None:
+                coupling = own - 2 * PRIOR_ATTENUATION_DB
+            near = own - NEAR_BELOW_OWN_DB if own is not None else None
+            weak = coupling + (own - coupling) * WEAK_SHARE if own is not None else None
+            low = self.own_ild_low_db[1 - k]
+            out.append(ChannelState(self.noise[k], self.speech[k], -low if low is not None else None,
+                                    near, weak, self.speech[1 - k], residual_db[k], filters[k]))
+        return tuple(out)
 
 
 class CrosstalkGate:
-    """Per-frame own-speech decisions for two channels, with bleed learned on the fly."""
+    """Per-frame own-speech decisions for two channels, with the room learned on the fly.
+
+    ``process`` returns the decisions that became final (their number can differ from the
+    frames given: the first frames wait until the voices are learned, and every frame waits
+    ``extend_before_s`` for what follows); ``flush`` returns the rest at the end.
+    """
 
     def __init__(self, cfg: Crosstalk, rate_hz: int, frame_samples: int, hop_frames: int):
         self.cfg = cfg
         self.frame_samples = frame_samples
         self.hop_frames = hop_frames
+        frame_s = frame_samples / rate_hz
         self.max_lag = max(1, int(round(cfg.max_delay_ms * rate_hz / 1000)))
         self.gate = 10 ** (cfg.noise_gate_db / 10)
         self.margin = 10 ** (cfg.margin_db / 10)
-        hops = max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_samples / rate_hz))))
-        self._levels = [deque(maxlen=hops), deque(maxlen=hops)]
-        self.noise = [None, None]
         self.speech_range = 10 ** (-cfg.speech_range_db / 10)
-        self._peaks = [deque(maxlen=SPEECH_LEVEL_HOPS), deque(maxlen=SPEECH_LEVEL_HOPS)]
-        self.speech_level = [None, None]  # typical loudest own-speech frame energy per hop
-        self._observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
-        self.coupling_db = [None, None]   # partner's leak into channel k, dB (own/partner power)
+        self.levels = LevelModel(max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_s)))))
         self._cancellers = [BleedCanceller(self.max_lag + 1), BleedCanceller(self.max_lag + 1)]
-        self._residual_observations = [deque(maxlen=COUPLING_MEMORY), deque(maxlen=COUPLING_MEMORY)]
-        self.residual_db = [None, None]   # what is left of the leak after cancelling it, dB re partner
-        self._fresh = [False, False]      # new observations since the last hop boundary
-        self._last_energy = np.zeros(2)
-        self._hops = 0
+
+
+        self._residuals = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
+        self.residual_db: list[float | None] = [None, None]
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
-        self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a block
-        self._tail = np.zeros((self.history, 2), np.float32)
+        self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a frame
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
-        self._hop_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # samples, energy, vad so far
-        self._hop_filled = 0
-        self._hop_peak = [-np.inf, -np.inf]                          # loudest own frame so far in the hop
-        self._hop_history = np.zeros((self.history, 2), np.float32)   # samples just before the hop
+        self._hold_frames = max(1, int(round(cfg.learn_first_s / frame_s)))
+        self.learned = not cfg.enabled or cfg.learn_first_s == 0    # the first decisions no longer wait
+        self._hops = 0
+        # frames given but not decided yet: energy, vad, bleed reference, and their samples (with ``history``
+        # samples before them), and the segments they fall into
+        self._samples = np.zeros((self.history, 2), np.float32)
+        self._energy = np.zeros((2, 0))
+        self._vad = np.zeros((2, 0), dtype=bool)
+        self._reference = np.zeros((2, 0))
+        self._recent = np.zeros((2, 0))        # the loudest of the last ``TALK_HOLD_FRAMES`` frames
+        self._segments: list[_Segment] = []
+        self._last_energies = np.zeros((2, TALK_HOLD_FRAMES - 1))
+        # the hop being filled, for learning: its samples (with ``history`` before them), energy and vad
+        self._hop_samples = np.zeros((self.history, 2), np.float32)
+        self._hop_energy = np.zeros((2, 0))
+        self._hop_vad = np.zeros((2, 0), dtype=bool)
+        self._state = self._current_states()
+        self._extender = _Extender(int(round(cfg.extend_before_s / frame_s)), int(round(cfg.extend_after_s / frame_s)))
+        self._gaps = _MaskedGaps(int(round(cfg.masked_gap_s / frame_s)))
 
+    # -- public -----------------------------------------------------------------------------
     def process(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
-        """Own-speech flags (2, F) for the next F frames: ``samples`` (F*L, 2) float32, ``energy`` and ``vad`` (2, F).
+        """Own-speech flags (2, n) that became final, after the next F frames: ``samples`` (F*L, 2) float32,
+        ``energy`` and ``vad`` (2, F)."""
+        self._append(samples, energy, vad)
+        if not self.learned:
+            return np.zeros((2, 0), dtype=bool)
+        return self._gaps.push(*self._extender.push(*self._decide_pending()))
 
-        F may be anything: the frames are cut at hop boundaries into segments, each
-        decided with the state of its hop's start.
-        """
-        F = energy.shape[1]
-        previous = np.concatenate((self._last_energy[:, None], energy[:, :-1]), axis=1)
-        self._last_energy = energy[:, -1].copy()
-        reference = np.maximum(energy, previous)
-        padded = np.concatenate((self._tail, samples))
-        self._tail = padded[-self.history:]
-        own = vad.copy()
-        deferred = []
-        start = 0
-        while start < F:
-            stop = min(F, start + self.hop_frames - self._hop_filled)
-            segment = _Segment(start, stop, self._hop_filled + stop - start == self.hop_frames, self._state())
-            if self.settled:
-                deferred.append(segment)
-            else:
-                self._decide(padded, energy, reference, vad, own, [segment])
-            self._collect(samples, energy, vad, start, stop)
-            start = stop
-        self._decide(padded, energy, reference, vad, own, deferred)
-        return own
+    def flush(self) -> np.ndarray:
+        """End of stream: decide every frame still waiting."""
+        if not self.learned:
+            self._release()
+        own = [self._gaps.push(*self._extender.push(*self._decide_pending())),
+               self._gaps.push(*self._extender.flush()), self._gaps.flush()]
+        return np.concatenate(own, axis=1)
 
     @property
-    def settled(self) -> bool:
-        """Both couplings are known: decisions no longer change what is learned, so they can wait."""
-        return self.cfg.enabled and None not in self.coupling_db
+    def pending_frames(self) -> int:
+        """Frames given whose decisions are not final yet."""
+        return self._energy.shape[1] + self._extender.waiting + self._gaps.waiting
 
-    def _state(self) -> _HopState:
-        """The state the current hop's decisions use (lists copied: learning replaces their items)."""
-        return _HopState(list(self.noise), list(self.coupling_db), list(self.residual_db),
-                         [c.filter for c in self._cancellers])
+    # -- input and learning ---------------------------------------------------------------------
+    def _append(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
+        """Add F frames to the pending store, learning at every hop boundary they cross."""
+        F, L = energy.shape[1], self.frame_samples
+        history = np.concatenate((self._last_energies, energy), axis=1)
+        self._last_energies = history[:, -(TALK_HOLD_FRAMES - 1):]
+        windows = np.lib.stride_tricks.sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
+        base = self._energy.shape[1]
+        self._samples = np.concatenate((self._samples, samples))
+        self._energy = np.concatenate((self._energy, energy), axis=1)
+        self._vad = np.concatenate((self._vad, vad), axis=1)
+        self._reference = np.concatenate((self._reference, windows[:, :, -2:].max(axis=2)), axis=1)
+        self._recent = np.concatenate((self._recent, windows.max(axis=2)), axis=1)
+        start = 0
+        while start < F:
+            stop = min(F, start + self.hop_frames - self._hop_energy.shape[1])
+            self._add_segment(base + start, base + stop)
+            self._hop_samples = np.concatenate((self._hop_samples, samples[start * L:stop * L]))
+            self._hop_energy = np.concatenate((self._hop_energy, energy[:, start:stop]), axis=1)
+            self._hop_vad = np.concatenate((self._hop_vad, vad[:, start:stop]), axis=1)
+            if self._hop_energy.shape[1] == self.hop_frames:
+                self._adapt()
+                self._state = self._current_states()
+                if not self.learned and (min(self.levels.own_frames) >= LEARNED_OWN or
+                                         self._hops * self.hop_frames >= self._hold_frames):
+                    self._release()
+            start = stop
 
-    def _decide(self, padded: np.ndarray, energy: np.ndarray, reference: np.ndarray, vad: np.ndarray,
-                own: np.ndarray, segments: list[_Segment]) -> None:
-        """Decide the segments' frames in place in ``own`` (which starts as the VAD flags), in order.
+    def _add_segment(self, start: int, stop: int) -> None:
+        if stop > start:
+            self._segments.append(_Segment(start, stop, self._state))
 
-        ``padded`` holds ``self.history`` samples before the block's frame 0. A
-        frame is own speech when it clears the floor plus the predicted bleed, or
-        what is left after cancelling the leak clears the floor plus what is left
-        of the bleed. Where a channel's coupling is not learned yet (its partner
-        has not yet talked alone), a frame is bleed when it correlates strongly
-        with the partner and lags it.
-        """
-        for k in (0, 1):
-            left = None     # computed for all the segments when the first needs it
-            for seg in segments:
-                frames, state = slice(seg.start, seg.stop), seg.state
-                if not self.cfg.enabled:
-                    pass
-                elif state.coupling_db[k] is not None:
-                    floor = self._floor(k, state.noise[k])
-                    clear = energy[k, frames] > floor + reference[1 - k, frames] * 10 ** (state.coupling_db[k] / 10) \
-                        * self.margin
-                    within_margin = vad[k, frames] > clear            # speech frames the bleed could explain
-                    if self.cfg.cancel_bleed and state.residual_db[k] is not None and within_margin.any():
-                        left = self._residuals(k, padded, segments) if left is None else left
-                        clear |= left[seg.start - segments[0].start:seg.stop - segments[0].start] > \
-                            floor + reference[1 - k, frames] * 10 ** (state.residual_db[k] / 10) * self.margin ** 2
-                    own[k, frames] &= clear
-                else:
-                    self._decide_unlearned(k, padded, energy, vad, own, seg)
-                self._note_level(k, energy[k, frames], own[k, frames], seg.closes)
+    def _release(self) -> None:
+        """The first frames waited for the voices to be learned: decide them all with what is known now."""
+        self.learned = True
+        state = self._current_states()
+        self._segments = [seg._replace(states=state) for seg in self._segments]
 
-    def _floor(self, k: int, noise: float | None) -> float:
-        """The energy own speech must clear before any bleed is considered."""
-        floor = noise * self.gate if noise is not None else 0.0
-        if self.speech_level[k] is not None:
-            floor = max(floor, self.speech_level[k] * self.speech_range)
-        return floor
+    def _current_states(self) -> tuple[ChannelState, ChannelState]:
+        return self.levels.states(list(self.residual_db), [c.filter for c in self._cancellers])
 
-    def _residuals(self, k: int, padded: np.ndarray, segments: list[_Segment]) -> np.ndarray:
-        """Channel k's frame energies after cancelling the partner's leak, over all the segments.
-
-        Each segment uses its own hop's filter; frames of segments without one are left at 0.
-        """
-        L, base = self.frame_samples, segments[0].start
-        left = np.zeros(segments[-1].stop - base)
-
-        def used_filter(seg: _Segment) -> LeakFilter | None:
-            return seg.state.filters[k] if seg.state.residual_db[k] is not None else None
-
-        for _, run in groupby(segments, key=lambda seg: id(used_filter(seg))):   # runs sharing one filter
-            run = list(run)
-            if used_filter(run[0]) is not None:
-                starts = self.history + np.arange(run[0].start, run[-1].stop) * L
-                left[run[0].start - base:run[-1].stop - base] = used_filter(run[0]).residual_energy(
-                    padded[:, 1 - k], padded[:, k], starts, L)
-        return left
-
-    def _decide_unlearned(self, k: int, padded: np.ndarray, energy: np.ndarray, vad: np.ndarray,
-                          own: np.ndarray, seg: _Segment) -> None:
-        """Before channel k's coupling is known: judge frames heard on both channels by their lag, and learn."""
-        frames = slice(seg.start, seg.stop)
-        own[k, frames] &= energy[k, frames] > self._floor(k, seg.state.noise[k])
-        both = seg.start + np.flatnonzero(own[k, frames] & vad[1 - k, frames])
-        if len(both):
-            rho, lag = self._correlate(padded, both)
-            bleed = (rho >= self.cfg.learn_min_correlation) & ((lag > 0) if k == 1 else (lag < 0))
-            own[k, both[bleed]] = False
-            self._observe(padded, energy, both, rho, lag)
-
-    def _note_level(self, k: int, energy: np.ndarray, own: np.ndarray, closes: bool) -> None:
-        """Track the hop's loudest own frame; at the hop's end, update the typical speech level."""
-        self._hop_peak[k] = max(self._hop_peak[k], float(energy.max(where=own, initial=-np.inf)))
-        if closes:
-            if self._hop_peak[k] > -np.inf:
-                self._peaks[k].append(self._hop_peak[k])
-                self.speech_level[k] = statistics.median(self._peaks[k])
-            self._hop_peak[k] = -np.inf
-
-    def _collect(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray, start: int, stop: int) -> None:
-        """Keep frames ``start``-``stop`` of the block for learning; at a hop's end, learn from the hop."""
-        L = self.frame_samples
-        self._hop_parts.append((samples[start * L:stop * L], energy[:, start:stop], vad[:, start:stop]))
-        self._hop_filled += stop - start
-        if self._hop_filled < self.hop_frames:
-            return
-        parts = self._hop_parts
-        samples, energy, vad = (parts[0] if len(parts) == 1 else
-                                (np.concatenate([p[0] for p in parts]),
-                                 *(np.concatenate([p[i] for p in parts], axis=1) for i in (1, 2))))
-        self._adapt(samples, energy, vad)
-        self._hop_history = (samples[-self.history:] if len(samples) >= self.history else
-                             np.concatenate((self._hop_history, samples))[-self.history:])
-        self._hop_parts, self._hop_filled = [], 0
-
-    def _adapt(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> None:
-        """Update noise floors and couplings from one finished hop: ``samples`` (F*L, 2), ``energy``, ``vad`` (2, F)."""
-        for k in (0, 1):
-            low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
-            self._levels[k].append(max(float(low), MIN_ENERGY))
-            self.noise[k] = min(self._levels[k])
+    def _adapt(self) -> None:
+        """Learn from the hop just filled, then start the next one."""
+        energy, vad = self._hop_energy, self._hop_vad
         self._hops += 1
-        if None in self.coupling_db or not self._hops % SETTLED_LEARN_EVERY_HOPS:
+        self.levels.learn_noise(energy)
+        level_db = 10 * np.log10(np.maximum(energy, MIN_ENERGY))
+        self.levels.learn_levels(level_db, vad)
+        if not self.learned or self._hops % CORRELATE_EVERY_HOPS == 0:
             frames = self._candidates(energy, vad)
             if len(frames):
-                self._learn(samples, self._hop_history, energy, frames)
-        self._settle()
+                self._learn_correlated(frames, level_db)
+        self.levels.update()
+        for k in (0, 1):
+            self._cancellers[k].update()
+            if len(self._residuals[k]) >= MIN_RESIDUAL_OBSERVATIONS:
+                ranked = sorted(self._residuals[k])
+                self.residual_db[k] = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
+        self._hop_samples = self._hop_samples[-self.history:]
+        self._hop_energy = self._hop_energy[:, :0]
+        self._hop_vad = self._hop_vad[:, :0]
 
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
-        """The loudest speech frames of each channel in the hop (likely single talk)."""
+        """The loudest speech frames of each channel in the hop (hop-relative indices)."""
         picked = np.zeros(energy.shape[1], dtype=bool)
         for k in (0, 1):
             idx = np.flatnonzero(vad[k])
             picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
         return np.flatnonzero(picked)
 
+    def _learn_correlated(self, frames: np.ndarray, level_db: np.ndarray) -> None:
+        """Examine the correlation of the hop's ``frames``: who was heard first, and the leak filters."""
+        rho, lag = self._correlate(self._hop_samples, frames)
+        correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
+        source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
+        self.levels.learn_lags(level_db, frames, correlated, source)
+        if not self.cfg.cancel_bleed:
+            return
+        L, D, padded = self.frame_samples, self.max_lag, self._hop_samples
+        for receiver in (0, 1):
+            src = 1 - receiver
+            t = frames[correlated & (source == src)]
+            if not len(t):
+                continue
+            starts = self.history + t * L
+            canceller = self._cancellers[receiver]
+            canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
+                            padded[starts[:, None] + np.arange(L), receiver])
+            if canceller.filter is not None:
+                left = canceller.filter.residual_energy(padded[:, src], padded[:, receiver], starts, L)
+                self._residuals[receiver].extend(
+                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(self._hop_energy[src, t], 1e-9))).tolist())
+
     def _correlate(self, padded: np.ndarray, frames: np.ndarray):
         """Correlation strength and lag (samples; > 0: channel 2 hears it later) at ``frames``.
 
-        ``padded`` (HISTORY + F*L, 2) holds ``self.history`` samples before frame 0. Each
-        frame is judged on a Hann-windowed stretch of about three frames that ends
-        ``max_lag`` samples before the frame's end, so that every lag is covered by
-        samples already received (decisions never wait for, or depend on, later
-        blocks). The lag comes from GCC-PHAT (whitened cross-spectrum), which keeps
-        the true delay's peak sharp where voiced speech would give pitch-period
-        ghosts; the strength is the normalised plain correlation at that lag.
+        ``padded`` (history + F*L, 2) holds ``self.history`` samples before frame 0.
+        Each frame is judged on a Hann-windowed stretch of about three frames that ends
+        ``max_lag`` samples before the frame's end, so that every lag is covered by samples
+        of the hop. The lag comes from GCC-PHAT (whitened cross-spectrum), which keeps
+        the true delay's peak sharp where voiced speech would give pitch-period ghosts; the
+        strength is the normalised plain correlation at that lag.
         """
         D, W, n = self.max_lag, self._window, self._fft
         ends = self.history + (frames + 1) * self.frame_samples - D      # exclusive end of channel-1 stretch
@@ -275,55 +384,203 @@ class CrosstalkGate:
         rho = plain / (np.sqrt((a * a).sum(axis=1) * (matched * matched).sum(axis=1)) + 1e-9)
         return rho, peak - D
 
-    def _observe(self, padded: np.ndarray, energy: np.ndarray, frames: np.ndarray, rho: np.ndarray,
-                 lag: np.ndarray) -> None:
-        """Learn from each strongly correlated frame: its leak level, and the leak filter.
+    # -- decisions ------------------------------------------------------------------------------
+    def provisional(self) -> np.ndarray:
+        """While the first frames wait (``learned`` is False): what they would be with what is known now
+        (for a live display; nothing is decided)."""
+        state = self._current_states()
+        core, weak, _ = self._flags([seg._replace(states=state) for seg in self._segments], cancel=False)
+        return core | weak
 
-        ``padded`` holds ``self.history`` samples before frame 0. What is learned
-        takes effect only at the next hop boundary (``_learn``).
-        """
-        L, D = self.frame_samples, self.max_lag
-        keep = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
-        frames, lag = frames[keep], lag[keep]
-        for receiver in (0, 1):
-            source = 1 - receiver
-            t = frames[(lag > 0) == bool(receiver)]
-            ratio_db = 10 * np.log10(np.maximum(energy[receiver, t], 1e-9) / np.maximum(energy[source, t], 1e-9))
-            partner = self.coupling_db[source]
-            accept = ratio_db <= MAX_COUPLING_DB
-            if partner is not None:
-                accept &= ratio_db + partner <= MAX_COUPLING_SUM_DB
-            t, ratio_db = t[accept], ratio_db[accept]
-            if not len(t):
-                continue
-            self._observations[receiver].extend(ratio_db.tolist())
-            self._fresh[receiver] = True
-            if not self.cfg.cancel_bleed:
-                continue
-            starts = self.history + t * L
-            canceller = self._cancellers[receiver]
-            canceller.learn(padded[starts[:, None] - D + np.arange(L + D), source],
-                            padded[starts[:, None] + np.arange(L), receiver])
-            if canceller.filter is not None:
-                left = canceller.filter.residual_energy(padded[:, source], padded[:, receiver], starts, L)
-                self._residual_observations[receiver].extend(
-                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(energy[source, t], 1e-9))).tolist())
+    def _flags(self, segments: list[_Segment], cancel: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Core, weak and masked flags (see the module docstring) of every pending frame."""
+        F = self._energy.shape[1]
+        core, weak, masked = (np.zeros((2, F), dtype=bool) for _ in range(3))
+        if self.cfg.enabled:
+            for k in (0, 1):
+                left = self._left_after_cancelling(k, segments) if cancel else None
+                for seg in segments:
+                    self._decide(k, seg, core, weak, masked, left)
+        else:
+            core[:] = self._vad
+        return core, weak, masked
 
-    def _learn(self, samples: np.ndarray, history: np.ndarray, energy: np.ndarray, frames: np.ndarray) -> None:
-        """Learn from the hop's candidate frames."""
-        padded = np.concatenate((history, samples))
-        rho, lag = self._correlate(padded, frames)
-        self._observe(padded, energy, frames, rho, lag)
+    def _decide_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Core, weak and masked flags of every pending frame; then forget the frames, keeping the samples
+        the next correlations and cancellations need."""
+        F = self._energy.shape[1]
+        core, weak, masked = self._flags(self._segments)
+        self._samples = self._samples[F * self.frame_samples:]
+        self._energy, self._vad = self._energy[:, F:], self._vad[:, F:]
+        self._reference, self._recent = self._reference[:, F:], self._recent[:, F:]
+        self._segments = []
+        return core, weak, masked
 
-    def _settle(self) -> None:
-        """Hop boundary: what was learned during the hop takes effect."""
+    def _decide(self, k: int, seg: _Segment, core: np.ndarray, weak: np.ndarray, masked: np.ndarray,
+                left: np.ndarray | None) -> None:
+        """Decide channel ``k``'s frames of ``seg`` into ``core``, ``weak`` and ``masked`` (see the module docstring)."""
+        frames = slice(seg.start, seg.stop)
+        mine, partner = seg.states[k], seg.states[1 - k]
+        energy, reference = self._energy[k, frames], self._reference[1 - k, frames]
+        floor = mine.noise * self.gate if mine.noise is not None else 0.0
+        if mine.speech is not None:
+            floor = max(floor, mine.speech * self.speech_range)
+        heard = self._vad[k, frames] & (energy > floor)
+        strong = np.zeros_like(heard)
+        if mine.coupling_db is not None:
+            bleed = reference * 10 ** (mine.coupling_db / 10)
+            clear = energy > floor + bleed * self.margin
+            if left is not None and mine.residual_db is not None and mine.filter is not None:
+                rest = left[frames]
+                after = rest > floor + reference * 10 ** (mine.residual_db / 10) * self.margin ** 2
+                clear |= after
+                if mine.residual_db <= mine.coupling_db - CANCELS_DB:
+                    strong = after
+        else:
+            bleed = np.zeros_like(energy)
+            clear = np.ones_like(heard)
+        ild = energy / np.maximum(reference, MIN_ENERGY)
+        near = np.ones_like(heard)
+        if mine.near_db is not None:
+            near = ild > 10 ** (mine.near_db / 10)
+        if mine.speech is not None:
+            near &= energy > mine.speech * 10 ** (-NEAR_RANGE_DB / 10)
+        talking = both = np.zeros_like(heard)  # the partner is talking: bleed is what to beat, and ``clear`` did
+        if mine.partner_speech is not None and mine.coupling_db is not None:
+            talking = self._recent[1 - k, frames] > mine.partner_speech * 10 ** (-PARTNER_TALKS_DB / 10)
+            both = self._energy[1 - k, frames] > mine.partner_speech * 10 ** (-PARTNER_TALKS_DB / 10)
+            if mine.speech is not None:          # ... and this mic hears a voice near its wearer's level
+                both &= energy > mine.speech * 10 ** (-BOTH_RANGE_DB / 10)
+        ok = heard & clear
+        core[k, frames] = ok & (near | both | strong)
+        weak[k, frames] = ok & ~core[k, frames] & (ild > 10 ** (mine.weak_db / 10) if mine.weak_db is not None else True)
+        masked[k, frames] = talking & ~ok
+
+    def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray | None:
+        """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
+        if not self.cfg.cancel_bleed or not any(seg.states[k].filter is not None and
+                                                seg.states[k].residual_db is not None for seg in segments):
+            return None
+        L = self.frame_samples
+        left = np.zeros(self._energy.shape[1])
+
+        def used(seg: _Segment) -> LeakFilter | None:
+            return seg.states[k].filter if seg.states[k].residual_db is not None else None
+
+        for _, run in groupby(segments, key=lambda seg: id(used(seg))):
+            run = list(run)
+            if used(run[0]) is not None:
+                starts = self.history + np.arange(run[0].start, run[-1].stop) * L
+                left[run[0].start:run[-1].stop] = used(run[0]).residual_energy(
+                    self._samples[:, 1 - k], self._samples[:, k], starts, L)
+        return left
+
+
+class _Extender:
+    """Streaming: core frames count in runs of at least ``MIN_CORE_RUN``; a weak frame counts when
+    such a core frame lies at most ``after`` frames before it or ``before`` frames after it.
+    Every frame waits ``lookahead`` frames for what follows."""
+
+    def __init__(self, before: int, after: int):
+        self.before, self.after = before, after
+        self.lookahead = before + MIN_CORE_RUN - 1     # frames a decision waits for: a run after it must be judged
+        self._core = np.zeros((2, 0), dtype=bool)
+        self._weak = np.zeros((2, 0), dtype=bool)
+        self._masked = np.zeros((2, 0), dtype=bool)
+        self._since_core = np.full(2, 10 ** 9)      # frames from the last counted core frame to the first waiting one
+        self._run = np.zeros(2, dtype=int)          # core frames in a row up to the first waiting one
+
+    @property
+    def waiting(self) -> int:
+        return self._core.shape[1]
+
+    def push(self, core: np.ndarray, weak: np.ndarray, masked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Own and masked flags of the frames that became final."""
+        self._core = np.concatenate((self._core, core), axis=1)
+        self._weak = np.concatenate((self._weak, weak), axis=1)
+        self._masked = np.concatenate((self._masked, masked), axis=1)
+        return self._emit(max(0, self._core.shape[1] - self.lookahead))
+
+    def flush(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._emit(self._core.shape[1])
+
+    def _emit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Decide the first ``n`` waiting frames (the ``lookahead`` frames after them are known, or never come)."""
+        core, weak = self._core, self._weak
+        F = core.shape[1]
+        idx = np.arange(F)
+        own = np.zeros((2, n), dtype=bool)
         for k in (0, 1):
-            self._cancellers[k].update()
-            if not self._fresh[k]:
-                continue
-            self._fresh[k] = False
-            if len(self._observations[k]) >= MIN_OBSERVATIONS:
-                self.coupling_db[k] = statistics.median(self._observations[k])
-            if len(self._residual_observations[k]) >= MIN_OBSERVATIONS:
-                ranked = sorted(self._residual_observations[k])
-                self.residual_db[k] = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
+            solid = self._solid(k, core[k])
+            hits = np.flatnonzero(solid)
+            prev = np.full(F, -10 ** 9)
+            nxt = np.full(F, 10 ** 9)
+            if len(hits):
+                at = np.searchsorted(hits, idx, side="right") - 1
+                prev = np.where(at >= 0, hits[np.maximum(at, 0)], prev)
+                at = np.searchsorted(hits, idx, side="left")
+                nxt = np.where(at < len(hits), hits[np.minimum(at, len(hits) - 1)], nxt)
+            since = np.minimum(idx - prev, self._since_core[k] + idx)
+            near = (since <= self.after) | (nxt - idx <= self.before)
+            own[k] = solid[:n] | (weak[k, :n] & near[:n]) | (core[k, :n] & near[:n])
+            if n:
+                self._since_core[k] = int(since[n - 1]) + 1
+                tail = core[k, :n][::-1]
+                ended = np.flatnonzero(~tail)
+                self._run[k] = (self._run[k] + n) if not len(ended) else int(ended[0])
+        masked = self._masked[:, :n] & ~own
+        self._core, self._weak, self._masked = core[:, n:], weak[:, n:], self._masked[:, n:]
+        return own, masked
+
+    def _solid(self, k: int, core: np.ndarray) -> np.ndarray:
+        """Core frames that belong to a run of at least ``MIN_CORE_RUN`` (counting the run already emitted)."""
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], core.astype(np.int8), [0]))))
+        starts, stops = edges[::2], edges[1::2]
+        length = stops - starts + np.where(starts == 0, self._run[k], 0)
+        solid = np.zeros(len(core), dtype=bool)
+        for a, b in zip(starts[length >= MIN_CORE_RUN], stops[length >= MIN_CORE_RUN]):
+            solid[a:b] = True
+        return solid
+
+
+class _MaskedGaps:
+    """Streaming: a gap of at most ``longest`` frames between own frames, all of it masked by the partner's
+    louder voice (the partner talks, and nothing here beats their bleed), is filled: the wearer went on talking
+    where their voice could not be told from the partner's."""
+
+    def __init__(self, longest: int):
+        self.longest = longest
+        self._own = np.zeros((2, 0), dtype=bool)
+        self._masked = np.zeros((2, 0), dtype=bool)
+        self._after_own = np.zeros(2, dtype=bool)   # the frame before the waiting ones was own
+
+    @property
+    def waiting(self) -> int:
+        return self._own.shape[1]
+
+    def push(self, own: np.ndarray, masked: np.ndarray) -> np.ndarray:
+        self._own = np.concatenate((self._own, own), axis=1)
+        self._masked = np.concatenate((self._masked, masked), axis=1)
+        return self._emit(final=False)
+
+    def flush(self) -> np.ndarray:
+        return self._emit(final=True)
+
+    def _emit(self, final: bool) -> np.ndarray:
+        own, masked = self._own.copy(), self._masked
+        F = own.shape[1]
+        ready = F
+        for k in (0, 1):
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], (~own[k]).astype(np.int8), [0]))))
+            for a, b in zip(edges[::2], edges[1::2]):         # runs [a, b) of frames that are not own
+                after_own = a > 0 or self._after_own[k]
+                fillable = after_own and b - a <= self.longest and masked[k, a:b].all()
+                if b < F and fillable:
+                    own[k, a:b] = True
+                elif b == F and fillable and not final:
+                    ready = min(ready, a)                      # may still be filled when own speech follows
+        out, self._own, self._masked = own[:, :ready], own[:, ready:], masked[:, ready:]
+        if ready:
+            self._after_own = out[:, -1].copy()
+        return out
+

@@ -48,7 +48,8 @@ class Engine:
                         to_frames(cfg.talkspurts.min_spurt_s, self.frame_s))
         self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]
         self._pending = np.zeros((0, CHANNELS), dtype=np.int16)
-        self.frames_done = 0
+        self.frames_in = 0             # frames analysed so far
+        self.frames_done = 0           # ... of them, frames whose decisions are final
         self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
         self.samples_in = 0            # samples fed so far, at the input rate
         self._clipped = np.zeros(CHANNELS, dtype=np.int64)
@@ -75,6 +76,7 @@ class Engine:
         """Flush the stream and return every figure of the session."""
         if self._resampler is not None:
             self._analyse(to_int16(self._resampler.flush()))
+        self._track(self._gate.flush())
         for tracker in self._trackers:
             for s in tracker.finish():
                 self.spurts[s.speaker].append(s)
@@ -95,6 +97,17 @@ class Engine:
         """Each channel's provisional spurt still growing (for live display)."""
         return [t.open_spurt for t in self._trackers]
 
+    @property
+    def learning(self) -> bool:
+        """The first frames still wait for the voices to be learned (nothing is final yet)."""
+        return not self._gate.learned
+
+    def provisional(self) -> tuple[list[list[Spurt]], list[Spurt | None]]:
+        """While ``learning``: the spurts and open spurts the waiting frames would give now (for live display)."""
+        trackers = [SpurtTracker(k, t.min_pause_frames, t.min_spurt_frames) for k, t in enumerate(self._trackers)]
+        own = self._gate.provisional()
+        return [t.push(own[k]) for k, t in enumerate(trackers)], [t.open_spurt for t in trackers]
+
     # -- analysis ------------------------------------------------------------------------
     def _analyse(self, samples: np.ndarray) -> list[Spurt]:
         """Analyse the block's whole frames (int16); keep the remainder pending."""
@@ -110,8 +123,12 @@ class Engine:
         vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(CHANNELS)])
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
         self._compare_channels(framed, energy)
-        own = self._gate.process(data[:F * L].astype(np.float32), energy, vad)
-        self.frames_done += F
+        self.frames_in += F
+        return self._track(self._gate.process(data[:F * L].astype(np.float32), energy, vad))
+
+    def _track(self, own: np.ndarray) -> list[Spurt]:
+        """Smooth newly decided frames (2, n) into spurts; return those that became final."""
+        self.frames_done += own.shape[1]
         new = []
         for k, tracker in enumerate(self._trackers):
             for s in tracker.push(own[k]):
@@ -130,7 +147,7 @@ class Engine:
         differ = np.flatnonzero(sounding & ~same)
         if len(differ):
             self.channels_differed = True
-            self.same_since_frame = self.frames_done + int(differ[-1]) + 1
+            self.same_since_frame = self.frames_in + int(differ[-1]) + 1
             self.same_run_frames = int(same[differ[-1] + 1:].sum())
         else:
             self.same_run_frames += int(same.sum())

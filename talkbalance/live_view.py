@@ -108,31 +108,39 @@ class LiveView:
         return new
 
     def snapshot(self) -> Snapshot:
-        """The display state now (call after ``refresh``)."""
+        """The display state now (call after ``refresh``).
+
+        While the engine is still learning the voices (nothing is final yet), it shows what the
+        waiting frames would give now; those figures may still change.
+        """
         eng, fs = self.engine, self.frame_s
-        now = eng.frames_done
+        if eng.learning:
+            final, opens = eng.provisional()
+            tail, talk_final, now = derive(final, eng.rules).events, [sum(s.length for s in sp) for sp in final], \
+                eng.frames_in
+        else:
+            final, opens, tail, talk_final, now = eng.spurts, eng.open_spurts(), self._tail, self._talk, eng.frames_done
         lo = max(0, now - to_frames(self.window_s, fs))
-        opens = eng.open_spurts()
-        recent = [_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(eng.spurts)]
+        recent = [_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(final)]
         spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
         overlaps = tuple((a * fs, b * fs) for a, b in _overlaps(*recent))
 
-        final_keys = {(e.kind, e.speaker, e.start) for e in self._tail}
-        pending = [e for e in pending_overlaps(eng.spurts, opens, eng.rules)
+        final_keys = {(e.kind, e.speaker, e.start) for e in tail}
+        pending = [e for e in pending_overlaps(final, opens, eng.rules)
                    if (e.kind, e.speaker, e.start) not in final_keys]
-        tail_marks = [e for e in self._tail if e.kind in self._settled_made]
+        tail_marks = [e for e in tail if e.kind in self._settled_made]
         marks = (self._settled_marks[bisect.bisect_left(self._settled_marks, lo, key=lambda e: e.start):]
                  + [e for e in tail_marks if e.start >= lo] + pending)
         made = {kind: [self._settled_made[kind][k] + sum(1 for e in tail_marks + pending
                                                          if e.kind == kind and e.speaker == k)
                        for k in (0, 1)] for kind in self._settled_made}
-        talk = [self._talk[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
+        talk = [talk_final[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
         total = sum(talk)
         ends = [s.end for sp in recent for s in sp]
         last_end = max(ends, default=None)
         speaking = any(s is not None and s.end == now for s in opens)
         last_speaker = max(((s.end, s.speaker) for sp in recent for s in sp), default=(None, None))[1]
-        gap = next((e for e in reversed(self._tail) if e.kind == "gap"), self._settled_gap)
+        gap = next((e for e in reversed(tail) if e.kind == "gap"), self._settled_gap)
         return Snapshot(
             names=self.names, roles=self.roles, now_s=now * fs, window_s=self.window_s,
             spurts=spurts, overlaps=overlaps,
@@ -145,34 +153,34 @@ class LiveView:
             last_speaker=last_speaker,
             last_latency_s=(gap.end - gap.start) * fs if gap else None,
             last_responder=gap.speaker if gap else None,
-            cues=tuple(self._cues(opens, pending, now)),
+            cues=tuple(self._cues(final, opens, pending, tail, now)),
             dropped_blocks=eng.quality.dropped_blocks,
         )
 
-    def _cues(self, opens: list[Spurt | None], pending: list[Event], now: int) -> list[str]:
+    def _cues(self, final: list[list[Spurt]], opens: list[Spurt | None], pending: list[Event], tail: list[Event],
+              now: int) -> list[str]:
         """Alerts for the trainee: a fresh interruption, or a monologue past ``monologue_alert_s``."""
         t = self.trainee
         if t is None:
             return []
         cues = []
-        fresh = [e for e in pending + self._tail + self._settled_marks[-4:]
+        fresh = [e for e in pending + tail + self._settled_marks[-4:]
                  if e.kind == "interruption" and e.speaker == t and now - e.start <= self._cue_hold]
         if fresh:
             cues.append(f"{self.names[t]} interrupted {self.names[1 - t]}")
         if now - self._checked_at >= self._check_every:
-            self._checked_at, self._monologue_cue = now, self._monologue_text(opens, now)
+            self._checked_at, self._monologue_cue = now, self._monologue_text(final, opens, now)
         if self._monologue_cue:
             cues.append(self._monologue_cue)
         return cues
 
-    def _monologue_text(self, opens: list[Spurt | None], now: int) -> str:
+    def _monologue_text(self, final: list[list[Spurt]], opens: list[Spurt | None], now: int) -> str:
         """The monologue cue when the trainee is talking and has held the floor past ``monologue_alert_s``."""
         t = self.trainee
         if opens[t] is None:
             return ""
         lo = now - self._monologue - self._cue_hold
-        turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else [])
-                                for k, sp in enumerate(self.engine.spurts)])
+        turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(final)])
         held = turns[-1].end - turns[-1].start if turns else 0
         if held > self._monologue and turns[-1].speaker == t:
             return f"{self.names[t]} has talked for {held * self.frame_s:.0f} s"

@@ -166,8 +166,8 @@ def test_monologue_cue_after_monologue_alert_s():
     rate = 16000
     rng = np.random.default_rng(0)
     t = np.arange(rate * 12) / rate
-    voice = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
-             + 0.02 * rng.standard_normal(len(t)))
+    syllables = np.sin(2 * np.pi * 3 * t) > -0.6              # 0.12 s pauses between syllables: one spurt
+    voice = 0.3 * np.sin(2 * np.pi * 180 * t) * syllables + 0.002 * rng.standard_normal(len(t))
     audio = np.stack([voice, 1e-4 * rng.standard_normal(len(t))], axis=1).astype(np.float32)
     cfg = dataclasses.replace(cfg, coaching=dataclasses.replace(cfg.coaching, monologue_alert_s=5.0))
     _, snaps, _ = _stream(cfg, audio, rate, [1600] * 120)
