@@ -65,8 +65,9 @@ BLEED_QUANTILE = 0.3         # the bleed to beat: the partner's voice as loud he
 MIN_ATTENUATION_DB = 6.0     # the wearer's voice is at least this much louder in their own mic (else unlearned)
 PRIOR_ATTENUATION_DB = 20.0  # ... assumed for a wearer who has not spoken yet
 NEAR_BELOW_OWN_DB = 12.0     # heard from near: an ILD at most this much under the wearer's typical one ...
-NEAR_RANGE_DB = 15.0         # ... and a level at most this much under their typical speech level
+NEAR_RANGE_DB = 20.0         # ... and a level at most this much under their typical speech level
 WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the way from the bleed's to the wearer's
+QUIET_DB = 6.0               # a mic no more than this above its noise floor hears nothing
 PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking ...
 BOTH_RANGE_DB = 20.0         # both talk: this mic within this of its wearer's level while the partner talks
 TALK_HOLD_FRAMES = 5         # ... in this frame or one of the frames just before it
@@ -88,11 +89,12 @@ class ChannelState(NamedTuple):
 
 
 class _Segment(NamedTuple):
-    """Frames ``start``-``stop`` of the pending store, decided with ``states`` (one per channel)."""
+    """Frames ``start``-``stop`` of the pending store, decided with ``states`` (one per channel);
+    ``states`` is None for the digital silence before the first sound (nobody speaks in it)."""
 
     start: int
     stop: int
-    states: tuple[ChannelState, ChannelState]
+    states: tuple[ChannelState, ChannelState] | None
 
 
 class _Ring:
@@ -138,15 +140,20 @@ class LevelModel:
         return len(self._examined) >= MIN_OWN and np.mean(self._examined) >= COHERENT_SHARE
 
     def learn_noise(self, energy: np.ndarray) -> None:
+        """The hop's 10th-percentile frame energy; digital silence (no signal at all, as before a stream
+        starts or in a file's padding) is not noise and is left out."""
         for k in (0, 1):
-            low = np.partition(energy[k], energy.shape[1] // 10)[energy.shape[1] // 10]
-            self._levels[k].append(max(float(low), MIN_ENERGY))
-            self.noise[k] = min(self._levels[k])
+            sound = energy[k][energy[k] > MIN_ENERGY]
+            if len(sound) >= energy.shape[1] // 2:
+                self._levels[k].append(float(np.partition(sound, len(sound) // 10)[len(sound) // 10]))
+                self.noise[k] = min(self._levels[k])
 
     def learn_levels(self, level_db: np.ndarray, vad: np.ndarray) -> None:
         """Frames one mic hears clearly and clearly louder: that wearer's voice (``level_db`` (2, F))."""
         ild = level_db[0] - level_db[1]
         for k, sign in ((0, 1.0), (1, -1.0)):
+            if self.noise[k] is None:
+                continue
             clear = vad[k] & (level_db[k] > 10 * np.log10(self.noise[k]) + CLEAR_DB) & (sign * ild > LOUDER_DB)
             self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
 
@@ -241,6 +248,7 @@ class CrosstalkGate:
         self._hop_energy = np.zeros((2, 0))
         self._hop_vad = np.zeros((2, 0), dtype=bool)
         self._state = self._current_states()
+        self._sounding = False                 # a frame with any sound has come (before it: digital silence)
         self._extender = _Extender(int(round(cfg.extend_before_s / frame_s)), int(round(cfg.extend_after_s / frame_s)))
         self._gaps = _MaskedGaps(int(round(cfg.masked_gap_s / frame_s)))
 
@@ -280,6 +288,12 @@ class CrosstalkGate:
         self._reference = np.concatenate((self._reference, windows[:, :, -2:].max(axis=2)), axis=1)
         self._recent = np.concatenate((self._recent, windows.max(axis=2)), axis=1)
         start = 0
+        if not self._sounding:               # the hops start with the first sound, wherever it is
+            sound = np.flatnonzero((energy > MIN_ENERGY).any(axis=0))
+            start = int(sound[0]) if len(sound) else F
+            self._sounding = bool(len(sound))
+            if start:
+                self._segments.append(_Segment(base, base + start, None))
         while start < F:
             stop = min(F, start + self.hop_frames - self._hop_energy.shape[1])
             self._add_segment(base + start, base + stop)
@@ -302,7 +316,7 @@ class CrosstalkGate:
         """The first frames waited for the voices to be learned: decide them all with what is known now."""
         self.learned = True
         state = self._current_states()
-        self._segments = [seg._replace(states=state) for seg in self._segments]
+        self._segments = [seg._replace(states=state) if seg.states else seg for seg in self._segments]
 
     def _current_states(self) -> tuple[ChannelState, ChannelState]:
         return self.levels.states(list(self.residual_db), [c.filter for c in self._cancellers])
@@ -389,7 +403,8 @@ class CrosstalkGate:
         """While the first frames wait (``learned`` is False): what they would be with what is known now
         (for a live display; nothing is decided)."""
         state = self._current_states()
-        core, weak, _ = self._flags([seg._replace(states=state) for seg in self._segments], cancel=False)
+        core, weak, _ = self._flags([seg._replace(states=state) if seg.states else seg for seg in self._segments],
+                                    cancel=False)
         return core | weak
 
     def _flags(self, segments: list[_Segment], cancel: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -400,7 +415,8 @@ class CrosstalkGate:
             for k in (0, 1):
                 left = self._left_after_cancelling(k, segments) if cancel else None
                 for seg in segments:
-                    self._decide(k, seg, core, weak, masked, left)
+                    if seg.states is not None:
+                        self._decide(k, seg, core, weak, masked, left)
         else:
             core[:] = self._vad
         return core, weak, masked
@@ -440,9 +456,13 @@ class CrosstalkGate:
             bleed = np.zeros_like(energy)
             clear = np.ones_like(heard)
         ild = energy / np.maximum(reference, MIN_ENERGY)
+        # no partner voice learned, and the partner mic hears nothing now: no voice across the room either
+        quiet = ~self._vad[1 - k, frames] & (mine.coupling_db is None)
+        if partner.noise is not None:
+            quiet &= reference < partner.noise * 10 ** (QUIET_DB / 10)
         near = np.ones_like(heard)
         if mine.near_db is not None:
-            near = ild > 10 ** (mine.near_db / 10)
+            near = quiet | (ild > 10 ** (mine.near_db / 10))
         if mine.speech is not None:
             near &= energy > mine.speech * 10 ** (-NEAR_RANGE_DB / 10)
         talking = both = np.zeros_like(heard)  # the partner is talking: bleed is what to beat, and ``clear`` did
@@ -453,19 +473,22 @@ class CrosstalkGate:
                 both &= energy > mine.speech * 10 ** (-BOTH_RANGE_DB / 10)
         ok = heard & clear
         core[k, frames] = ok & (near | both | strong)
-        weak[k, frames] = ok & ~core[k, frames] & (ild > 10 ** (mine.weak_db / 10) if mine.weak_db is not None else True)
+        weak[k, frames] = ok & ~core[k, frames] & (quiet | (ild > 10 ** (mine.weak_db / 10))
+                                                   if mine.weak_db is not None else True)
         masked[k, frames] = talking & ~ok
 
     def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray | None:
         """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
-        if not self.cfg.cancel_bleed or not any(seg.states[k].filter is not None and
+        if not self.cfg.cancel_bleed or not any(seg.states is not None and seg.states[k].filter is not None and
                                                 seg.states[k].residual_db is not None for seg in segments):
             return None
         L = self.frame_samples
         left = np.zeros(self._energy.shape[1])
 
         def used(seg: _Segment) -> LeakFilter | None:
-            return seg.states[k].filter if seg.states[k].residual_db is not None else None
+            if seg.states is None or seg.states[k].residual_db is None:
+                return None
+            return seg.states[k].filter
 
         for _, run in groupby(segments, key=lambda seg: id(used(seg))):
             run = list(run)

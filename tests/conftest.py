@@ -67,3 +67,10 @@ def demo_clean():
     b, _ = sf.read(DEMO / "clean_client.flac", dtype="float32")
     n = min(len(a), len(b))
     return [a[:n], b[:n]], sr
+
+
+@pytest.fixture(scope="session")
+def phrase_bank():
+    """The benchmark's phrase bank from ../shared/data/librispeech_dev (or skip)."""
+    from benchmarks.simulate import PhraseBank
+    return PhraseBank.from_folder(shared_data("librispeech_dev"))
