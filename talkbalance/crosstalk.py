@@ -47,7 +47,9 @@ NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
 CORRELATION_FRAMES = 3       # frames of signal behind each correlation
 CANDIDATES_PER_HOP = 6       # frames per hop whose correlation is examined
-CORRELATE_EVERY_HOPS = 4     # once both voices are learned, correlations are examined at this slower pace
+CORRELATE_EVERY_HOPS = 4     # once both voices are learned, correlations are examined at this slower pace,
+SETTLED_AFTER_HOPS = 240     # ... and after two minutes, when the leak filters have settled,
+SETTLED_CORRELATE_EVERY_HOPS = 16   # ... at this one
 CORRELATION_MEMORY = 200     # the coherent regime is judged over this many examined frames
 COHERENT_SHARE = 0.3         # ... coherent when at least this share correlates strongly
 RESIDUAL_MEMORY = 64         # what the canceller leaves: a high quantile of this many observations
@@ -58,16 +60,17 @@ CANCELS_DB = 10.0            # a canceller that takes this much off the bleed ma
 CLEAR_DB = 20.0              # a frame this far above a mic's noise floor is heard clearly
 LOUDER_DB = 3.0              # ... and, heard this much louder than on the other mic, is that wearer's voice
 OWN_MEMORY = 1500            # frames of each wearer's clear speech remembered (about 15 s of talk)
+STEP_FRAMES = 250            # the latest this many frames ...
+STEP_DB = 5.0                # ... this far from the rest (median level or ILD): a gain step
 MIN_OWN = 50                 # own-speech statistics need this many frames
 CORE_RANGE_DB = 12.0         # the statistics use the frames within this of the loudest tenth
-STATS_EVERY_HOPS = 2         # own-speech statistics are recomputed this often
+UPDATE_EVERY = 25            # own-speech statistics are recomputed after this many new frames of it
 BLEED_QUANTILE = 0.3         # the bleed to beat: the partner's voice as loud here as in 90 % of their frames
 MIN_ATTENUATION_DB = 6.0     # the wearer's voice is at least this much louder in their own mic (else unlearned)
 PRIOR_ATTENUATION_DB = 20.0  # ... assumed for a wearer who has not spoken yet
 NEAR_BELOW_OWN_DB = 12.0     # heard from near: an ILD at most this much under the wearer's typical one ...
 NEAR_RANGE_DB = 20.0         # ... and a level at most this much under their typical speech level
 WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the way from the bleed's to the wearer's
-QUIET_DB = 6.0               # a mic no more than this above its noise floor hears nothing
 PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking ...
 BOTH_RANGE_DB = 20.0         # both talk: this mic within this of its wearer's level while the partner talks
 TALK_HOLD_FRAMES = 5         # ... in this frame or one of the frames just before it
@@ -103,6 +106,7 @@ class _Ring:
     def __init__(self, size: int):
         self.values = np.zeros((2, size))
         self.count = 0
+        self.fresh = 0               # observations added since the statistics last used them
         self._at = 0
 
     def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
@@ -114,9 +118,27 @@ class _Ring:
             self.values[0, idx], self.values[1, idx] = level_db[part], ild_db[part]
             self._at = (self._at + n) % size
             self.count = min(size, self.count + n)
+            self.fresh += n
 
     def filled(self) -> np.ndarray:
         return self.values[:, :self.count]
+
+    def recent(self, n: int) -> np.ndarray:
+        """The last ``n`` observations (or all there are)."""
+        n = min(n, self.count)
+        return self.values[:, (self._at - n + np.arange(n)) % self.values.shape[1]]
+
+    def keep_recent(self, n: int) -> None:
+        """Forget all but the last ``n`` observations."""
+        kept = self.recent(n)
+        self.count, self._at = kept.shape[1], kept.shape[1] % self.values.shape[1]
+        self.values[:, :self.count] = kept
+
+
+def _medians(values: np.ndarray) -> np.ndarray:
+    """The median of each row (the upper middle value when there are two)."""
+    mid = values.shape[1] // 2
+    return np.partition(values, mid, axis=1)[:, mid]
 
 
 class LevelModel:
@@ -128,16 +150,21 @@ class LevelModel:
         self._by_level = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]   # attributed by the louder mic
         self._by_lag = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]     # attributed by the correlation lag
         self._examined: deque[bool] = deque(maxlen=CORRELATION_MEMORY)
+        self._correlated = 0                  # how many of them correlated strongly
         self.speech: list[float | None] = [None, None]
         self.own_ild_db: list[float | None] = [None, None]
         self.own_ild_low_db: list[float | None] = [None, None]   # ... the BLEED_QUANTILE of it
         self.own_frames = [0, 0]
-        self._hops = 0
+
+    @property
+    def judged(self) -> bool:
+        """Enough frames were examined to say whether the bleed is coherent."""
+        return len(self._examined) >= MIN_OWN
 
     @property
     def coherent(self) -> bool:
         """Most examined frames correlate strongly: the bleed is a coherent copy (lags are reliable)."""
-        return len(self._examined) >= MIN_OWN and np.mean(self._examined) >= COHERENT_SHARE
+        return self.judged and self._correlated >= COHERENT_SHARE * len(self._examined)
 
     def learn_noise(self, energy: np.ndarray) -> None:
         """The hop's 10th-percentile frame energy; digital silence (no signal at all, as before a stream
@@ -159,30 +186,40 @@ class LevelModel:
 
     def learn_lags(self, level_db: np.ndarray, frames: np.ndarray, correlated: np.ndarray, source: np.ndarray) -> None:
         """Examined ``frames``: ``correlated`` ones were heard first by mic ``source``."""
-        self._examined.extend(correlated.tolist())
+        for flag in correlated.tolist():
+            if len(self._examined) == self._examined.maxlen:
+                self._correlated -= self._examined[0]
+            self._examined.append(flag)
+            self._correlated += flag
         ild = level_db[0, frames] - level_db[1, frames]
         for k, sign in ((0, 1.0), (1, -1.0)):
             mine = correlated & (source == k)
             self._by_lag[k].extend(level_db[k, frames[mine]], sign * ild[mine])
 
     def update(self) -> None:
-        """Hop boundary: every ``STATS_EVERY_HOPS``, recompute the own-speech statistics."""
-        self._hops += 1
-        if self._hops % STATS_EVERY_HOPS:
-            return
+        """Hop boundary: recompute a wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
+        have come (so when they change depends on the voice, not on where the hops fall)."""
         first, second = (self._by_lag, self._by_level) if self.coherent else (self._by_level, self._by_lag)
         for k in (0, 1):
-            values = first[k].filled()
-            if values.shape[1] < MIN_OWN:
-                values = second[k].filled()
-            self.own_frames[k] = values.shape[1]
-            if values.shape[1] < MIN_OWN:
+            ring = first[k] if first[k].count >= MIN_OWN else second[k]
+            self.own_frames[k] = ring.count
+            if ring.count < MIN_OWN or (ring.fresh < UPDATE_EVERY and self.speech[k] is not None):
                 continue
-            top = np.partition(values[0], int(0.9 * (values.shape[1] - 1)))[int(0.9 * (values.shape[1] - 1))]
+            ring.fresh = 0
+            if ring.count >= 2 * STEP_FRAMES:   # a gain step (a knocked mic, a head turn): start again after it
+                old, new = _medians(ring.filled()), _medians(ring.recent(STEP_FRAMES))
+                if np.abs(new - old).max() > STEP_DB:
+                    ring.keep_recent(STEP_FRAMES)
+            values = ring.filled()
+            n = values.shape[1]
+            top = np.partition(values[0], int(0.9 * (n - 1)))[int(0.9 * (n - 1))]
             core = values[:, values[0] > top - CORE_RANGE_DB]
-            self.speech[k] = float(10 ** (np.median(core[0]) / 10))
-            self.own_ild_db[k] = float(np.median(core[1]))
-            self.own_ild_low_db[k] = float(np.quantile(core[1], BLEED_QUANTILE))
+            m = core.shape[1] - 1
+            levels = np.partition(core[0], m // 2)
+            ilds = np.partition(core[1], sorted({m // 2, int(BLEED_QUANTILE * m)}))
+            self.speech[k] = float(10 ** (levels[m // 2] / 10))
+            self.own_ild_db[k] = float(ilds[m // 2])
+            self.own_ild_low_db[k] = float(ilds[int(BLEED_QUANTILE * m)])
         if None not in self.own_ild_db and sum(self.own_ild_db) < 2 * MIN_ATTENUATION_DB:
             self.own_ild_db = [None, None]      # not two voices each louder in their own mic: nothing learned
             self.own_ild_low_db = [None, None]
@@ -328,7 +365,8 @@ class CrosstalkGate:
         self.levels.learn_noise(energy)
         level_db = 10 * np.log10(np.maximum(energy, MIN_ENERGY))
         self.levels.learn_levels(level_db, vad)
-        if not self.learned or self._hops % CORRELATE_EVERY_HOPS == 0:
+        pace = CORRELATE_EVERY_HOPS if self._hops < SETTLED_AFTER_HOPS else SETTLED_CORRELATE_EVERY_HOPS
+        if not self.learned or self._hops % pace == 0:
             frames = self._candidates(energy, vad)
             if len(frames):
                 self._learn_correlated(frames, level_db)
@@ -356,8 +394,8 @@ class CrosstalkGate:
         correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
         source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
         self.levels.learn_lags(level_db, frames, correlated, source)
-        if not self.cfg.cancel_bleed:
-            return
+        if not self.cfg.cancel_bleed or (self.levels.judged and not self.levels.coherent):
+            return                                  # a room's bleed is no copy a short filter could cancel
         L, D, padded = self.frame_samples, self.max_lag, self._hop_samples
         for receiver in (0, 1):
             src = 1 - receiver
@@ -411,14 +449,12 @@ class CrosstalkGate:
         """Core, weak and masked flags (see the module docstring) of every pending frame."""
         F = self._energy.shape[1]
         core, weak, masked = (np.zeros((2, F), dtype=bool) for _ in range(3))
-        if self.cfg.enabled:
-            for k in (0, 1):
-                left = self._left_after_cancelling(k, segments) if cancel else None
-                for seg in segments:
-                    if seg.states is not None:
-                        self._decide(k, seg, core, weak, masked, left)
-        else:
+        if not self.cfg.enabled:
             core[:] = self._vad
+        elif segments:
+            lengths = [seg.stop - seg.start for seg in segments]
+            for k in (0, 1):
+                self._decide(k, segments, lengths, core, weak, masked, cancel)
         return core, weak, masked
 
     def _decide_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -432,56 +468,55 @@ class CrosstalkGate:
         self._segments = []
         return core, weak, masked
 
-    def _decide(self, k: int, seg: _Segment, core: np.ndarray, weak: np.ndarray, masked: np.ndarray,
-                left: np.ndarray | None) -> None:
-        """Decide channel ``k``'s frames of ``seg`` into ``core``, ``weak`` and ``masked`` (see the module docstring)."""
-        frames = slice(seg.start, seg.stop)
-        mine, partner = seg.states[k], seg.states[1 - k]
-        energy, reference = self._energy[k, frames], self._reference[1 - k, frames]
-        floor = mine.noise * self.gate if mine.noise is not None else 0.0
-        if mine.speech is not None:
-            floor = max(floor, mine.speech * self.speech_range)
-        heard = self._vad[k, frames] & (energy > floor)
-        strong = np.zeros_like(heard)
-        if mine.coupling_db is not None:
-            bleed = reference * 10 ** (mine.coupling_db / 10)
-            clear = energy > floor + bleed * self.margin
-            if left is not None and mine.residual_db is not None and mine.filter is not None:
-                rest = left[frames]
-                after = rest > floor + reference * 10 ** (mine.residual_db / 10) * self.margin ** 2
-                clear |= after
-                if mine.residual_db <= mine.coupling_db - CANCELS_DB:
-                    strong = after
-        else:
-            bleed = np.zeros_like(energy)
-            clear = np.ones_like(heard)
-        ild = energy / np.maximum(reference, MIN_ENERGY)
-        # no partner voice learned, and the partner mic hears nothing now: no voice across the room either
-        quiet = ~self._vad[1 - k, frames] & (mine.coupling_db is None)
-        if partner.noise is not None:
-            quiet &= reference < partner.noise * 10 ** (QUIET_DB / 10)
-        near = np.ones_like(heard)
-        if mine.near_db is not None:
-            near = quiet | (ild > 10 ** (mine.near_db / 10))
-        if mine.speech is not None:
-            near &= energy > mine.speech * 10 ** (-NEAR_RANGE_DB / 10)
-        talking = both = np.zeros_like(heard)  # the partner is talking: bleed is what to beat, and ``clear`` did
-        if mine.partner_speech is not None and mine.coupling_db is not None:
-            talking = self._recent[1 - k, frames] > mine.partner_speech * 10 ** (-PARTNER_TALKS_DB / 10)
-            both = self._energy[1 - k, frames] > mine.partner_speech * 10 ** (-PARTNER_TALKS_DB / 10)
-            if mine.speech is not None:          # ... and this mic hears a voice near its wearer's level
-                both &= energy > mine.speech * 10 ** (-BOTH_RANGE_DB / 10)
-        ok = heard & clear
-        core[k, frames] = ok & (near | both | strong)
-        weak[k, frames] = ok & ~core[k, frames] & (quiet | (ild > 10 ** (mine.weak_db / 10))
-                                                   if mine.weak_db is not None else True)
-        masked[k, frames] = talking & ~ok
+    def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
+                masked: np.ndarray, cancel: bool) -> None:
+        """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
+        each with the state of its segment: all segments at once, each state field spread over its frames."""
+        def field(name: str, channel: int = k) -> np.ndarray:
+            """A state field per frame; NaN where unknown (and in digital silence)."""
+            values = [np.nan if seg.states is None or getattr(seg.states[channel], name) is None
+                      else getattr(seg.states[channel], name) for seg in segments]
+            return np.repeat(np.array(values, dtype=float), lengths)
 
-    def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray | None:
+        def known(x: np.ndarray) -> np.ndarray:
+            return ~np.isnan(x)
+
+        sounding = np.repeat([seg.states is not None for seg in segments], lengths)
+        energy, reference = self._energy[k], self._reference[1 - k]
+        noise, speech, coupling = field("noise"), field("speech"), field("coupling_db")
+        near_db, weak_db, partner_speech, residual = (field("near_db"), field("weak_db"), field("partner_speech"),
+                                                      field("residual_db"))
+        floor = np.maximum(np.nan_to_num(noise) * self.gate, np.nan_to_num(speech) * self.speech_range)
+        heard = sounding & self._vad[k] & (energy > floor)
+        bleed = reference * 10 ** (np.nan_to_num(coupling, nan=-np.inf) / 10)
+        clear = ~known(coupling) | (energy > floor + bleed * self.margin)
+        ild = energy / np.maximum(reference, MIN_ENERGY)
+        near = ~known(near_db) | (ild > 10 ** (np.nan_to_num(near_db) / 10))
+        near &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-NEAR_RANGE_DB / 10))
+        near |= ~known(coupling)              # no partner voice yet: nothing but noise to tell the wearer from
+        partner_talks = np.nan_to_num(partner_speech, nan=np.inf) * 10 ** (-PARTNER_TALKS_DB / 10)
+        with_partner = known(partner_speech) & known(coupling)      # the partner is talking: the bleed is what
+        talking = with_partner & (self._recent[1 - k] > partner_talks)    # to beat, and ``clear`` did
+        both = with_partner & (self._energy[1 - k] > partner_talks)
+        both &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-BOTH_RANGE_DB / 10))
+        strong = np.zeros_like(heard)
+        cancels = known(residual) & known(coupling) & np.repeat(
+            [seg.states is not None and seg.states[k].filter is not None for seg in segments], lengths)
+        if cancel and cancels.any():
+            effective = cancels & (np.nan_to_num(residual, nan=np.inf) <= coupling - CANCELS_DB)
+            needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
+            if needed.any():                            # (worked out only then: it costs a convolution)
+                left = self._left_after_cancelling(k, segments)
+                after = cancels & (left > floor + reference * 10 ** (np.nan_to_num(residual) / 10) * self.margin ** 2)
+                clear |= after
+                strong = after & effective
+        ok = heard & clear
+        core[k] = ok & (near | both | strong)
+        weak[k] = ok & ~core[k] & (~known(weak_db) | (ild > 10 ** (np.nan_to_num(weak_db) / 10)))
+        masked[k] = talking & ~ok
+
+    def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
         """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
-        if not self.cfg.cancel_bleed or not any(seg.states is not None and seg.states[k].filter is not None and
-                                                seg.states[k].residual_db is not None for seg in segments):
-            return None
         L = self.frame_samples
         left = np.zeros(self._energy.shape[1])
 

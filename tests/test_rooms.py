@@ -67,13 +67,16 @@ def test_a_distant_pair_talking_in_the_room_is_nobodys_speech(phrase_bank, talkb
 
 
 def test_a_gain_step_is_followed(phrase_bank, talkbalance):
-    """A knocked mic (-6 dB on A's at 25 s) and a head turn (+6 dB on B's at 30 s): after them, each wearer is
-    still heard and the partner's bleed still rejected."""
-    sim = simulate_room(phrase_bank, seed=13, duration_s=DURATION_S,
-                        setup=setup(gain_steps=((25.0, 0, -6.0), (30.0, 1, 6.0))))
-    after = scored(sim, talkbalance, from_s=35.0)["after"]
+    """A knocked mic (-6 dB on A's at 25 s) and a head turn (+6 dB on B's at 30 s): A's voice is now 12 dB less
+    louder in A's mic than in B's, and A's bleed 6 dB louder in B's. After them, each wearer is heard nearly as
+    well as in the same session without the steps, and the partner's bleed is still rejected."""
+    steps = ((25.0, 0, -6.0), (30.0, 1, 6.0))
+    after = scored(simulate_room(phrase_bank, seed=13, duration_s=DURATION_S, setup=setup(gain_steps=steps)),
+                   talkbalance, from_s=35.0)["after"]
+    steady = scored(simulate_room(phrase_bank, seed=13, duration_s=DURATION_S, setup=setup()),
+                    talkbalance, from_s=35.0)["after"]
     for k in (0, 1):
-        assert after[k]["recall"] >= 0.9
+        assert after[k]["recall"] >= min(0.9, steady[k]["recall"] - 0.08)
         assert after[k]["partner_fa"] <= 0.03
 
 
