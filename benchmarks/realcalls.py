@@ -13,10 +13,13 @@ import numpy as np
 import soundfile as sf
 
 from benchmarks.systems import System
+from talkbalance.config import Config
+from talkbalance.engine import Engine
 from talkbalance.model import Conversation
 
 BLEED_LEVELS_DB = (-12, -18, -24)
 BLEED_DELAY_MS = 1.0
+OFF_THE_HOPS_S = 0.37        # each copy is this much shorter than the recording: it falls differently on the hops
 
 
 def find_calls(folder: Path) -> list[tuple[str, Path, Path]]:
@@ -76,3 +79,30 @@ def run_calls(folder: Path, systems: dict[str, System]) -> list[dict]:
                     "median_gap_shift_s": abs(fig["median_gap_s"] - base["median_gap_s"]),
                 })
     return rows
+
+
+def three_copies(audio: np.ndarray, rate_hz: int) -> list[tuple[list[float], int, int]]:
+    """The recording three times in a row (each copy ``OFF_THE_HOPS_S`` short): per copy, each speaker's talk
+    time (s), and the interruptions and backchannels that start in it."""
+    copy = audio[:len(audio) - int(OFF_THE_HOPS_S * rate_hz)]
+    engine = Engine(Config(), rate_hz)
+    three = np.concatenate([copy] * 3)
+    for i in range(0, len(three), 5 * rate_hz):
+        engine.feed(three[i:i + 5 * rate_hz])
+    conv = engine.finish().conversation
+    frames = len(copy) * 100 // rate_hz
+    out = []
+    for c in range(3):
+        lo, hi = c * frames, (c + 1) * frames
+        talk_s = [sum(max(0, min(s.end, hi) - max(s.start, lo)) for s in sp) / 100 for sp in conv.spurts]
+        events = [e for e in conv.events if lo <= e.start < hi]
+        out.append((talk_s, sum(e.kind == "interruption" for e in events), sum(e.kind == "backchannel" for e in events)))
+    return out
+
+
+def positions(calls: Path, demo: Path) -> list[dict]:
+    """``three_copies`` of the demo session and of every call found."""
+    recordings = [("demo", *sf.read(demo, dtype="float32"))]
+    if calls.is_dir():
+        recordings += [(name, *load_call(a, b)) for name, a, b in find_calls(calls)]
+    return [{"name": name, "copies": three_copies(audio, rate)} for name, audio, rate in recordings]

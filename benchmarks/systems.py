@@ -5,7 +5,8 @@ same smoothing (METRICS §1.4) and the same event rules as talkbalance, so the
 comparison isolates how each one decides who is speaking.
 
 - ``talkbalance``: the engine with its default config (webrtcvad + crosstalk rejection).
-- ``talkbalance-nocancel``: the same with its least-squares bleed canceller off (an ablation).
+- ``talkbalance-nocancel``: the same with its least-squares bleed canceller off (an ablation);
+  ``talkbalance-nowait``: deciding from the first frame instead of waiting until the voices are learned.
 - ``naive``: per-channel webrtcvad with no crosstalk handling, segmenting speech the way
   py-webrtcvad's ``example.py`` does (30 ms frames, 300 ms ring buffer, 90 % to trigger).
 - ``energy``: a per-channel energy threshold, 10 dB above the channel's noise floor.
@@ -126,10 +127,15 @@ def silero(audio: np.ndarray, rate_hz: int, threshold: float = 0.5) -> Conversat
 def systems() -> dict[str, System]:
     """Every system available on this machine, talkbalance first."""
     found = {"talkbalance": talkbalance_system(), "talkbalance-nocancel": talkbalance_system(without_canceller()),
-             "naive": naive, "energy": energy}
+             "talkbalance-nowait": talkbalance_system(without_waiting()), "naive": naive, "energy": energy}
     if silero_available():
         found["silero"] = silero
     return found
+
+
+def without_waiting(cfg: Config = Config()) -> Config:
+    """talkbalance deciding from the first frame, before the voices are learned (no ``learn_first_s`` wait)."""
+    return dataclasses.replace(cfg, crosstalk=dataclasses.replace(cfg.crosstalk, learn_first_s=0.0))
 
 
 def without_canceller(cfg: Config = Config()) -> Config:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-FORGET_PER_UPDATE = 0.995    # older statistics fade by this factor at every update (hop)
+FORGET_PER_S = 0.99         # older statistics fade by this factor every second
 RIDGE = 1e-4                 # regularisation, relative to the mean partner power
 PRE_EMPHASIS = 0.95          # whitening of the training data (see _emphasise)
 SPREAD_TAPS = 4              # the filter keeps this many taps either side of its main one: delay,
@@ -50,8 +50,10 @@ class LeakFilter(NamedTuple):
 class BleedCanceller:
     """FIR estimate of partner -> mic (tap ``d`` weighs the partner sample ``d`` samples earlier)."""
 
-    def __init__(self, taps: int):
+    def __init__(self, taps: int, update_every_s: float):
+        """``taps`` samples of delay covered; ``update`` is called every ``update_every_s``."""
         self.taps = taps
+        self._forget = FORGET_PER_S ** update_every_s
         i, j = np.arange(taps)[:, None], np.arange(taps)[None, :]
         self._lags = np.abs(i - j)                       # gram[i, j] sums partner(m - i) * partner(m - j)
         self._first = (taps - 1) - np.minimum(i, j)      # over m from this index of the later sample
@@ -86,8 +88,8 @@ class BleedCanceller:
             delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
             self.filter = LeakFilter(delays, self._solve(delays).astype(np.float32))
             self._pending = False
-        self._gram *= FORGET_PER_UPDATE
-        self._cross *= FORGET_PER_UPDATE
+        self._gram *= self._forget
+        self._cross *= self._forget
 
     def _solve(self, delays: np.ndarray) -> np.ndarray:
         """Ridge least squares for the given taps only."""

@@ -43,7 +43,7 @@ class Crosstalk:
     speech_range_db: float = _num(40.0, 10.0, 90.0)
     learn_min_correlation: float = _num(0.8, 0.0, 1.0)
     max_delay_ms: float = _num(4.0, 0.5, 20.0)
-    adapt_every_s: float = _num(0.5, 0.1, 5.0)
+    adapt_every_s: float = _num(0.25, 0.1, 5.0)
     learn_first_s: float = _num(30.0, 0.0, 600.0)
     extend_before_s: float = _num(0.1, 0.0, 1.0)
     extend_after_s: float = _num(0.3, 0.0, 2.0)

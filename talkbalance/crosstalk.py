@@ -47,9 +47,9 @@ NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
 CORRELATION_FRAMES = 3       # frames of signal behind each correlation
 CANDIDATES_PER_HOP = 6       # frames per hop whose correlation is examined
-CORRELATE_EVERY_HOPS = 4     # once both voices are learned, correlations are examined at this slower pace,
-SETTLED_AFTER_HOPS = 240     # ... and after two minutes, when the leak filters have settled,
-SETTLED_CORRELATE_EVERY_HOPS = 16   # ... at this one
+CORRELATE_EVERY_S = 2.0      # once both voices are learned, correlations are examined this often (s),
+SETTLED_AFTER_S = 120.0      # ... and after two minutes, when the leak filters have settled,
+SETTLED_CORRELATE_EVERY_S = 8.0     # ... this often
 CORRELATION_MEMORY = 200     # the coherent regime is judged over this many examined frames
 COHERENT_SHARE = 0.3         # ... coherent when at least this share correlates strongly
 RESIDUAL_MEMORY = 64         # what the canceller leaves: a high quantile of this many observations
@@ -74,6 +74,7 @@ WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the w
 PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking ...
 BOTH_RANGE_DB = 20.0         # both talk: this mic within this of its wearer's level while the partner talks
 TALK_HOLD_FRAMES = 5         # ... in this frame or one of the frames just before it
+GAP_UNMASKED = 2             # a masked gap may hold this many frames that are not (a dip of the partner's voice)
 MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
 
@@ -259,7 +260,8 @@ class CrosstalkGate:
         self.margin = 10 ** (cfg.margin_db / 10)
         self.speech_range = 10 ** (-cfg.speech_range_db / 10)
         self.levels = LevelModel(max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_s)))))
-        self._cancellers = [BleedCanceller(self.max_lag + 1), BleedCanceller(self.max_lag + 1)]
+        self.hop_s = hop_frames * frame_s
+        self._cancellers = [BleedCanceller(self.max_lag + 1, self.hop_s), BleedCanceller(self.max_lag + 1, self.hop_s)]
 
 
         self._residuals = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
@@ -365,7 +367,8 @@ class CrosstalkGate:
         self.levels.learn_noise(energy)
         level_db = 10 * np.log10(np.maximum(energy, MIN_ENERGY))
         self.levels.learn_levels(level_db, vad)
-        pace = CORRELATE_EVERY_HOPS if self._hops < SETTLED_AFTER_HOPS else SETTLED_CORRELATE_EVERY_HOPS
+        pace = self._every_hops(CORRELATE_EVERY_S if self._hops < self._every_hops(SETTLED_AFTER_S)
+                                else SETTLED_CORRELATE_EVERY_S)
         if not self.learned or self._hops % pace == 0:
             frames = self._candidates(energy, vad)
             if len(frames):
@@ -379,6 +382,9 @@ class CrosstalkGate:
         self._hop_samples = self._hop_samples[-self.history:]
         self._hop_energy = self._hop_energy[:, :0]
         self._hop_vad = self._hop_vad[:, :0]
+
+    def _every_hops(self, seconds: float) -> int:
+        return max(1, int(round(seconds / self.hop_s)))
 
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (hop-relative indices)."""
@@ -513,7 +519,7 @@ class CrosstalkGate:
         ok = heard & clear
         core[k] = ok & (near | both | strong)
         weak[k] = ok & ~core[k] & (~known(weak_db) | (ild > 10 ** (np.nan_to_num(weak_db) / 10)))
-        masked[k] = talking & ~ok
+        masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
 
     def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
         """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
@@ -632,7 +638,7 @@ class _MaskedGaps:
             edges = np.flatnonzero(np.diff(np.concatenate(([0], (~own[k]).astype(np.int8), [0]))))
             for a, b in zip(edges[::2], edges[1::2]):         # runs [a, b) of frames that are not own
                 after_own = a > 0 or self._after_own[k]
-                fillable = after_own and b - a <= self.longest and masked[k, a:b].all()
+                fillable = after_own and b - a <= self.longest and (~masked[k, a:b]).sum() <= GAP_UNMASKED
                 if b < F and fillable:
                     own[k, a:b] = True
                 elif b == F and fillable and not final:

@@ -50,7 +50,7 @@ def test_add_bleed_puts_each_partner_into_the_other_late_and_weak():
 def row(system, bleed, **figures):
     base = {"frame_f1": 0.95, "crosstalk_fa": 0.01, "overlap_f1": 0.85, "interruption_f1": 0.9,
             "backchannel_f1": 0.85, "talk_share_error_pp": 1.0}
-    return {"system": system, "bleed_db": bleed, **base, **figures}
+    return {"system": system, "group": bleed, **base, **figures}
 
 
 def test_target_table_needs_every_target_and_a_win_over_naive():
@@ -73,7 +73,11 @@ def test_a_quick_run_leaves_the_full_runs_committed_results_alone(monkeypatch, c
     before = {p: p.read_bytes() for p in tracked}
     speech = shared_data("librispeech_dev")
     monkeypatch.setattr(run, "grid", lambda quick: {"noises_dbfs": (-60,), "rates_hz": (16000,), "conversations": 1,
-                                                    "duration_s": 20.0, "silero_bleeds": ()})
+                                                    "duration_s": 20.0, "silero_bleeds": (), "room_conversations": 1,
+                                                    "room_duration_s": 20.0,
+                                                    "room_conditions": [("dry", "near", True)]})
+    monkeypatch.setattr(run, "single_speaker", lambda speech: "(single speaker: not run here)")
+    monkeypatch.setattr(run.realcalls, "positions", lambda calls, demo: [])
     monkeypatch.setattr(run, "systems", lambda: {"talkbalance": talkbalance_system(), "naive": naive})
     assert run.main(["--quick", "--skip-speed", "--speech", str(speech), "--calls", "/nonexistent"]) == 0
     assert "benchmarks/results/quick" in capsys.readouterr().err

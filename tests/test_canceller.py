@@ -35,7 +35,7 @@ def _direct_normal_equations(partner: np.ndarray, own: np.ndarray):
 def test_running_sums_equal_the_lagged_matrix_product():
     rng = np.random.default_rng(1)
     partner, own = _stretches(rng, rng.normal(size=TAPS), 5)
-    canceller = BleedCanceller(TAPS)
+    canceller = BleedCanceller(TAPS, 0.5)
     canceller.learn(partner, own)
     gram, cross = _direct_normal_equations(partner, own)
     np.testing.assert_allclose(canceller._gram, gram, rtol=1e-9, atol=1e-9)
@@ -45,7 +45,7 @@ def test_running_sums_equal_the_lagged_matrix_product():
 def test_one_batch_equals_one_stretch_at_a_time():
     rng = np.random.default_rng(2)
     partner, own = _stretches(rng, rng.normal(size=TAPS), 6)
-    batch, single = BleedCanceller(TAPS), BleedCanceller(TAPS)
+    batch, single = BleedCanceller(TAPS, 0.5), BleedCanceller(TAPS, 0.5)
     batch.learn(partner, own)
     for p, y in zip(partner, own):
         single.learn(p[None], y[None])
@@ -61,7 +61,7 @@ def test_recovers_a_delayed_leak_and_cancels_it(delay):
     leak[delay] = 0.1
     leak[min(delay + 1, TAPS - 1)] += 0.03                    # mild colouring
     partner, own = _stretches(rng, leak, 12)
-    canceller = BleedCanceller(TAPS)
+    canceller = BleedCanceller(TAPS, 0.5)
     canceller.learn(partner, own)
     canceller.update()
     leak_filter = canceller.filter

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from talkbalance.config import Config
-from talkbalance.crosstalk import LEARNED_OWN, MIN_CORE_RUN, CrosstalkGate, _Extender, _MaskedGaps
+from talkbalance.crosstalk import GAP_UNMASKED, LEARNED_OWN, MIN_CORE_RUN, CrosstalkGate, _Extender, _MaskedGaps
 
 FRAME = 160
 HOP = 50                 # frames per hop
@@ -133,8 +133,10 @@ def test_a_short_gap_masked_by_the_partner_is_filled(chunks):
     masked = np.zeros((2, 40), dtype=bool)
     own[0, [0, 1, 5, 6, 13]] = True       # gaps of 3 (masked: filled) and 6 (too long)
     masked[0, 2:5] = masked[0, 7:13] = True
-    own[1, [0, 4]] = True                 # a gap of 3, not all masked: kept
+    own[1, [0, 6, 12]] = True             # a gap of 5 with 3 frames unmasked: kept; one with 2 (GAP_UNMASKED): filled
     masked[1, [1, 3]] = True
+    masked[1, [7, 8, 9]] = True
+    assert GAP_UNMASKED == 2
     gaps = _MaskedGaps(5)
     out, start = [], 0
     while start < 40:
@@ -144,4 +146,4 @@ def test_a_short_gap_masked_by_the_partner_is_filled(chunks):
     out.append(gaps.flush())
     filled = np.concatenate(out, axis=1)
     assert np.flatnonzero(filled[0]).tolist() == [0, 1, 2, 3, 4, 5, 6, 13]
-    assert np.flatnonzero(filled[1]).tolist() == [0, 4]
+    assert np.flatnonzero(filled[1]).tolist() == [0, 6, 7, 8, 9, 10, 11, 12]
