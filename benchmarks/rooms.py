@@ -7,8 +7,8 @@ The conversation (who says what when) is the one ``benchmarks.simulate`` scripts
 it is spoken in a shoebox room instead of through the coherent bleed model. Everything that makes
 real bleed differ from a delayed copy comes from the room: each mic hears its wearer 4-8 cm away,
 the partner 0.8-2.5 m away with the room's reverberation (RT60 0.2-0.9 s), and, when ``others`` is
-set, another pair practising 2-5 m away (their own scripted conversation, by two other speakers),
-talking up to as loud as the pair (-10 to 0 dB). Per session: unequal mic gains (+-7 dB), gain
+set, another pair practising 2-5 m away (their own scripted conversation, by two other speakers; each
+of them at least 2 m from A and from B), talking up to as loud as the pair (-10 to 0 dB). Per session: unequal mic gains (+-7 dB), gain
 steps of 3-6 dB on one mic (a head turn, a knocked mic), an optional quiet talker (10-15 dB below
 the partner), pinkish mic noise, output at 8-48 kHz.
 
@@ -48,6 +48,7 @@ WALL_MARGIN_M = 0.5
 HEAD_HEIGHT_M = (1.1, 1.3)             # seated talkers
 RT60_TOLERANCE = 0.1                    # calibrated to within this share of the target
 GAIN_RAMP_S = 0.05                      # a gain step takes this long
+OTHERS_MIN_M = 2.0                      # each of the other pair sits at least this far from A and from B
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,12 @@ def draw_setup(rng: np.random.Generator, rt60_s: tuple[float, float] = (0.2, 0.9
         d = float(rng.uniform(*partner_m))
         b = _towards(rng, a, d)
         talkers = [a, b]
-        if others:      # the other pair sit 1.2 m apart, their midpoint 2-5 m from this pair's
+        if others:      # the other pair sit 1.2 m apart, their midpoint 2-5 m from this pair's, each >= 2 m from A, B
             centre = _towards(rng, _midpoint(a, b), float(rng.uniform(2.0, 5.0)))
             c = _towards(rng, centre, 0.6)
             talkers += [c, tuple(2 * centre[i] - c[i] if i < 2 else c[i] for i in range(3))]
-        if all(_inside(p, dims) for p in talkers):
+        if all(_inside(p, dims) for p in talkers) and all(
+                _distance(o, t) >= OTHERS_MIN_M for o in talkers[2:] for t in talkers[:2]):
             break
     else:
         raise RuntimeError("could not seat the talkers in a room")

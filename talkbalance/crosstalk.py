@@ -1,36 +1,34 @@
 """Crosstalk rejection for two headset channels (METRICS.md §1.3): whose voice is in each mic.
 
 Each mic hears its wearer from a few centimetres, and the partner and anyone else in the
-room from metres away, through the room. Three things are learned per channel from the
-audio itself (``LevelModel``), never from the gate's own decisions:
+room from metres away, through the room. Learned per channel from the audio itself
+(``LevelModel``), never from the gate's own decisions:
 - the noise floor;
 - the wearer's own speech: its typical level, and how much louder this mic hears it than
   the other mic does (the inter-channel level difference, ILD). A frame is the wearer's
   when the VAD says speech, it clears the noise floor by ``CLEAR_DB`` and this mic hears
   it more than ``LOUDER_DB`` louder; in a coherent regime (most loud frames correlate
   strongly between the mics) the GCC-PHAT lag says which mic heard it first instead;
-- the partner's bleed into this mic (its coupling, dB): the partner's own ILD, negated.
-A least-squares leak filter (``canceller.py``) is learned from strongly correlated
-frames, as an echo canceller would.
+- the partner's bleed into this mic (dB): the partner's own ILD, negated;
+- for a coherent bleed, a least-squares leak filter (``canceller.py``), as an echo
+  canceller would.
 
-A frame is the channel's own speech when the VAD says speech and its energy
-- clears the noise floor by ``noise_gate_db`` and lies within ``speech_range_db`` of
-  the wearer's speech level;
-- exceeds the partner bleed predicted from the partner mic by ``margin_db`` (or what is
-  left after cancelling the leak exceeds what the canceller leaves of it);
-- and is either *near-field*: louder than what the partner mic hears above its noise by
-  ``far_db`` (between a distant voice, heard about equally by both mics, and the wearer's
-  own ILD), or *loud*: near the wearer's speech level and well above the predicted bleed
-  (double talk), or left by the canceller well above the bleed.
-Frames that pass the first two tests only (quiet, or heard about as well by the other
-mic: the wearer's fading words, or a voice across the room) count only within
-``extend_before_s`` / ``extend_after_s`` of a near-field or loud frame.
+A frame is *heard* when the VAD says speech and its energy clears the noise floor by
+``noise_gate_db`` and lies within ``speech_range_db`` of the wearer's level, and *clear*
+when it also exceeds the bleed by ``margin_db`` (or what the canceller leaves does). A
+clear frame is *core* when it is near-field (an ILD near the wearer's and a level near
+theirs), or both people talk (the partner mic near the partner's level, this mic near
+its wearer's), or a good canceller leaves it well above the bleed, or no partner voice has
+been learned yet; core frames count in runs of ``MIN_CORE_RUN``. Other clear frames with an
+ILD well above the bleed's (*weak*: fading words, or a voice across the room) count within
+``extend_before_s`` / ``extend_after_s`` of a core run. Short gaps the partner's louder
+voice masks are filled (``masked_gap_s``).
 
-Learning is done hop by hop (every ``adapt_every_s``), and each frame is decided with the
-state of its hop's start, so results do not depend on block sizes. The first frames wait:
-they are decided once both wearers' voices are learned (or ``learn_first_s`` has passed),
-with what was learned by then, so a conversation gets the same figures wherever it sits in
-a recording.
+Learning is done hop by hop (every ``adapt_every_s``, from the first sound on), and each
+frame is decided with the state of its hop's start, so results do not depend on block
+sizes. The first frames wait: they are decided once both wearers' voices are learned (or
+``learn_first_s`` has passed), with what was learned by then, so a conversation gets the
+same figures wherever it sits in a recording.
 """
 from __future__ import annotations
 
@@ -65,15 +63,15 @@ STEP_DB = 5.0                # ... this far from the rest (median level or ILD):
 MIN_OWN = 50                 # own-speech statistics need this many frames
 CORE_RANGE_DB = 12.0         # the statistics use the frames within this of the loudest tenth
 UPDATE_EVERY = 25            # own-speech statistics are recomputed after this many new frames of it
-BLEED_QUANTILE = 0.3         # the bleed to beat: the partner's voice as loud here as in 90 % of their frames
+BLEED_QUANTILE = 0.3         # the bleed to beat: the partner's voice stays under it here in 70 % of their frames
 MIN_ATTENUATION_DB = 6.0     # the wearer's voice is at least this much louder in their own mic (else unlearned)
 PRIOR_ATTENUATION_DB = 20.0  # ... assumed for a wearer who has not spoken yet
 NEAR_BELOW_OWN_DB = 12.0     # heard from near: an ILD at most this much under the wearer's typical one ...
 NEAR_RANGE_DB = 20.0         # ... and a level at most this much under their typical speech level
 WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the way from the bleed's to the wearer's
-PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking ...
-BOTH_RANGE_DB = 20.0         # both talk: this mic within this of its wearer's level while the partner talks
-TALK_HOLD_FRAMES = 5         # ... in this frame or one of the frames just before it
+PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking
+BOTH_RANGE_DB = 12.0         # both talk: this mic within this of its wearer's level while the partner talks
+TALK_HOLD_FRAMES = 5         # a gap is masked while the partner talked in its frame or the ones just before
 GAP_UNMASKED = 2             # a masked gap may hold this many frames that are not (a dip of the partner's voice)
 MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
