@@ -70,7 +70,9 @@ NEAR_BELOW_OWN_DB = 12.0     # heard from near: an ILD at most this much under t
 NEAR_RANGE_DB = 20.0         # ... and a level at most this much under their typical speech level
 WEAK_SHARE = 0.65            # a quiet part: an ILD at least this share of the way from the bleed's to the wearer's
 PARTNER_TALKS_DB = 15.0      # the partner mic within this of its wearer's level: the partner is talking
-BOTH_RANGE_DB = 12.0         # both talk: this mic within this of its wearer's level while the partner talks
+BOTH_RANGE_DB = 12.0         # both talk: this mic within this of its wearer's level while the partner talks,
+BOTH_BELOW_BLEED_DB = 10.0   # ... or within the bleed's attenuation less this (a weak bleed cannot pass for a voice),
+BOTH_RANGE_MAX_DB = 25.0     # ... but never more than this
 TALK_HOLD_FRAMES = 5         # a gap is masked while the partner talked in its frame or the ones just before
 GAP_UNMASKED = 2             # a masked gap may hold this many frames that are not (a dip of the partner's voice)
 MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
@@ -502,7 +504,9 @@ class CrosstalkGate:
         with_partner = known(partner_speech) & known(coupling)      # the partner is talking: the bleed is what
         talking = with_partner & (self._recent[1 - k] > partner_talks)    # to beat, and ``clear`` did
         both = with_partner & (self._energy[1 - k] > partner_talks)
-        both &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-BOTH_RANGE_DB / 10))
+        # ... and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
+        both_range_db = np.clip(-np.nan_to_num(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
+        both &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-both_range_db / 10))
         strong = np.zeros_like(heard)
         cancels = known(residual) & known(coupling) & np.repeat(
             [seg.states is not None and seg.states[k].filter is not None for seg in segments], lengths)
