@@ -75,6 +75,8 @@ BOTH_BELOW_BLEED_DB = 10.0   # ... or within the bleed's attenuation less this (
 BOTH_RANGE_MAX_DB = 25.0     # ... but never more than this
 TALK_HOLD_FRAMES = 5         # a gap is masked while the partner talked in its frame or the ones just before
 GAP_UNMASKED = 2             # a masked gap may hold this many frames that are not (a dip of the partner's voice)
+CHAIN_BEFORE_S = 0.2         # weak frames joined to a core run without a break (masked ones included) count
+CHAIN_AFTER_S = 0.5          # ... this far before or after it (an onset or fading word under the partner's voice)
 MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
 
@@ -288,7 +290,8 @@ class CrosstalkGate:
         self._hop_vad = np.zeros((2, 0), dtype=bool)
         self._state = self._current_states()
         self._sounding = False                 # a frame with any sound has come (before it: digital silence)
-        self._extender = _Extender(int(round(cfg.extend_before_s / frame_s)), int(round(cfg.extend_after_s / frame_s)))
+        self._extender = _Extender(*(int(round(x / frame_s)) for x in (cfg.extend_before_s, cfg.extend_after_s,
+                                                                         CHAIN_BEFORE_S, CHAIN_AFTER_S)))
         self._gaps = _MaskedGaps(int(round(cfg.masked_gap_s / frame_s)))
 
     # -- public -----------------------------------------------------------------------------
@@ -412,8 +415,13 @@ class CrosstalkGate:
             canceller = self._cancellers[receiver]
             canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
                             padded[starts[:, None] + np.arange(L), receiver])
-            if canceller.filter is not None:
+            low = self.levels.own_ild_low_db[src]
+            if low is not None:         # what is left is measured on bleed alone, not while both talk
+                t = t[level_db[receiver, t] - level_db[src, t] <= -low + self.cfg.margin_db]
+            if canceller.filter is not None and len(t):
+                starts = self.history + t * L
                 left = canceller.filter.residual_energy(padded[:, src], padded[:, receiver], starts, L)
+                left -= self.levels.noise[receiver] or 0.0      # the mic's own noise is the floor's business
                 self._residuals[receiver].extend(
                     (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(self._hop_energy[src, t], 1e-9))).tolist())
 
@@ -503,7 +511,8 @@ class CrosstalkGate:
         partner_talks = np.nan_to_num(partner_speech, nan=np.inf) * 10 ** (-PARTNER_TALKS_DB / 10)
         with_partner = known(partner_speech) & known(coupling)      # the partner is talking: the bleed is what
         talking = with_partner & (self._recent[1 - k] > partner_talks)    # to beat, and ``clear`` did
-        both = with_partner & (self._energy[1 - k] > partner_talks)
+        partner_now = with_partner & (self._energy[1 - k] > partner_talks)
+        both = partner_now.copy()
         # ... and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
         both_range_db = np.clip(-np.nan_to_num(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
         both &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-both_range_db / 10))
@@ -520,7 +529,7 @@ class CrosstalkGate:
                 strong = after & effective
         ok = heard & clear
         core[k] = ok & (near | both | strong)
-        weak[k] = ok & ~core[k] & (~known(weak_db) | (ild > 10 ** (np.nan_to_num(weak_db) / 10)))
+        weak[k] = ok & ~core[k] & (~known(weak_db) | (ild > 10 ** (np.nan_to_num(weak_db) / 10)) | partner_now)
         masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
 
     def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
@@ -547,13 +556,15 @@ class _Extender:
     such a core frame lies at most ``after`` frames before it or ``before`` frames after it.
     Every frame waits ``lookahead`` frames for what follows."""
 
-    def __init__(self, before: int, after: int):
+    def __init__(self, before: int, after: int, chain_before: int, chain_after: int):
         self.before, self.after = before, after
-        self.lookahead = before + MIN_CORE_RUN - 1     # frames a decision waits for: a run after it must be judged
+        self.chain_before, self.chain_after = max(before, chain_before), max(after, chain_after)
+        self.lookahead = self.chain_before + MIN_CORE_RUN - 1   # a decision waits: a run after it must be judged
         self._core = np.zeros((2, 0), dtype=bool)
         self._weak = np.zeros((2, 0), dtype=bool)
         self._masked = np.zeros((2, 0), dtype=bool)
         self._since_core = np.full(2, 10 ** 9)      # frames from the last counted core frame to the first waiting one
+        self._since_chain = np.full(2, 10 ** 9)     # ... the same, through unbroken core or weak frames only
         self._run = np.zeros(2, dtype=int)          # core frames in a row up to the first waiting one
 
     @property
@@ -588,9 +599,18 @@ class _Extender:
                 nxt = np.where(at < len(hits), hits[np.minimum(at, len(hits) - 1)], nxt)
             since = np.minimum(idx - prev, self._since_core[k] + idx)
             near = (since <= self.after) | (nxt - idx <= self.before)
+            # a chain: weak frames joined to the run without a break count farther from it
+            joined = weak[k] | core[k] | self._masked[k]
+            block = np.cumsum(~joined)
+            chain_since = np.minimum(
+                np.where((prev >= 0) & (block[np.maximum(prev, 0)] == block), idx - prev, 10 ** 9),
+                np.where(block == 0, self._since_chain[k] + idx, 10 ** 9))
+            chain_next = np.where(block[np.minimum(nxt, F - 1)] == block, nxt - idx, 10 ** 9)
+            near |= (chain_since <= self.chain_after) | (chain_next <= self.chain_before)
             own[k] = solid[:n] | (weak[k, :n] & near[:n]) | (core[k, :n] & near[:n])
             if n:
                 self._since_core[k] = int(since[n - 1]) + 1
+                self._since_chain[k] = min(int(chain_since[n - 1]), 10 ** 9) + 1 if joined[n - 1] else 10 ** 9
                 tail = core[k, :n][::-1]
                 ended = np.flatnonzero(~tail)
                 self._run[k] = (self._run[k] + n) if not len(ended) else int(ended[0])

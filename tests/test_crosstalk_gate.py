@@ -113,7 +113,7 @@ def test_core_frames_count_in_runs_and_carry_their_quiet_neighbours(chunks):
     weak[0, 95:106] = True
     core[1, 150:160] = True               # at the end of a chunk or not: the same
     masked = np.zeros_like(core)
-    ext = _Extender(before, after)
+    ext = _Extender(before, after, before, after)     # no longer chains: see the next test
     out, start = [], 0
     for i in range(10 ** 6):
         if start >= 200:
@@ -125,6 +125,29 @@ def test_core_frames_count_in_runs_and_carry_their_quiet_neighbours(chunks):
     own = np.concatenate(out, axis=1)
     assert np.flatnonzero(own[0]).tolist() == list(range(17, 29))
     assert np.flatnonzero(own[1]).tolist() == list(range(150, 160))
+
+
+def _extend(ext: _Extender, core, weak, masked, chunks) -> np.ndarray:
+    out, start, i = [], 0, 0
+    while start < core.shape[1]:
+        n = chunks[i % len(chunks)]
+        out.append(ext.push(core[:, start:start + n], weak[:, start:start + n], masked[:, start:start + n])[0])
+        start, i = start + n, i + 1
+    out.append(ext.flush()[0])
+    return np.concatenate(out, axis=1)
+
+
+@pytest.mark.parametrize("chunks", [[120], [1], [3, 7, 11], [55, 65]])
+def test_weak_frames_joined_to_a_run_count_farther_from_it(chunks):
+    core, weak, masked = (np.zeros((2, 120), dtype=bool) for _ in range(3))
+    core[0, 50:53] = True
+    weak[0, 40:44] = weak[0, 45:50] = True     # frame 44 breaks the chain: 45-49 are joined to the run
+    weak[0, 53:58] = weak[0, 60:75] = True
+    masked[0, 58:60] = True                    # masked frames do not break a chain (nor count themselves)
+    weak[1, 80:110] = True                     # weak frames with no run: nothing
+    own = _extend(_Extender(3, 6, 8, 10), core, weak, masked, chunks)
+    assert np.flatnonzero(own[0]).tolist() == [*range(45, 58), *range(60, 63)]
+    assert not own[1].any()
 
 
 @pytest.mark.parametrize("chunks", [[40], [1], [4, 9], [13, 2]])
