@@ -59,6 +59,7 @@ class BleedCanceller:
         self._first = (taps - 1) - np.minimum(i, j)      # over m from this index of the later sample
         self._gram = np.zeros((taps, taps))
         self._cross = np.zeros(taps)
+        self._fade = 1.0                # the fading the statistics still owe (applied when they are next used)
         self._pending = False
         self.filter: LeakFilter | None = None      # the latest solution; replaced, never changed in place
 
@@ -76,6 +77,7 @@ class BleedCanceller:
         sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
         np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
         window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term
+        self._settle_fade()
         self._gram += (sums.ravel()[window + n] - sums.ravel()[window]).reshape(self.taps, self.taps)
         self._cross += sum(np.correlate(p, o, "valid") for p, o in zip(partner, own))[::-1]
         self._pending = True
@@ -83,13 +85,18 @@ class BleedCanceller:
     def update(self) -> None:
         """Re-solve the filter from the statistics so far, then let them fade."""
         if self._pending:
+            self._settle_fade()
             full = self._solve(np.arange(self.taps))
             peak = int(np.argmax(np.abs(full)))
             delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
             self.filter = LeakFilter(delays, self._solve(delays).astype(np.float32))
             self._pending = False
-        self._gram *= self._forget
-        self._cross *= self._forget
+        self._fade *= self._forget
+
+    def _settle_fade(self) -> None:
+        self._gram *= self._fade
+        self._cross *= self._fade
+        self._fade = 1.0
 
     def _solve(self, delays: np.ndarray) -> np.ndarray:
         """Ridge least squares for the given taps only."""

@@ -185,7 +185,8 @@ class LevelModel:
             if self.noise[k] is None:
                 continue
             clear = vad[k] & (level_db[k] > 10 * np.log10(self.noise[k]) + CLEAR_DB) & (sign * ild > LOUDER_DB)
-            self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
+            if clear.any():
+                self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
 
     def learn_lags(self, level_db: np.ndarray, frames: np.ndarray, correlated: np.ndarray, source: np.ndarray) -> None:
         """Examined ``frames``: ``correlated`` ones were heard first by mic ``source``."""
@@ -267,6 +268,7 @@ class CrosstalkGate:
 
 
         self._residuals = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
+        self._fresh_residuals = [False, False]   # observations came since the quantile was last taken
         self.residual_db: list[float | None] = [None, None]
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
@@ -379,7 +381,8 @@ class CrosstalkGate:
         self.levels.update()
         for k in (0, 1):
             self._cancellers[k].update()
-            if len(self._residuals[k]) >= MIN_RESIDUAL_OBSERVATIONS:
+            if self._fresh_residuals[k] and len(self._residuals[k]) >= MIN_RESIDUAL_OBSERVATIONS:
+                self._fresh_residuals[k] = False
                 ranked = sorted(self._residuals[k])
                 self.residual_db[k] = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
         self._hop_samples = self._hop_samples[-self.history:]
@@ -422,6 +425,7 @@ class CrosstalkGate:
                 starts = self.history + t * L
                 left = canceller.filter.residual_energy(padded[:, src], padded[:, receiver], starts, L)
                 left -= self.levels.noise[receiver] or 0.0      # the mic's own noise is the floor's business
+                self._fresh_residuals[receiver] = True
                 self._residuals[receiver].extend(
                     (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(self._hop_energy[src, t], 1e-9))).tolist())
 
@@ -485,51 +489,58 @@ class CrosstalkGate:
     def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
                 masked: np.ndarray, cancel: bool) -> None:
         """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
-        each with the state of its segment: all segments at once, each state field spread over its frames."""
-        def field(name: str, channel: int = k) -> np.ndarray:
-            """A state field per frame; NaN where unknown (and in digital silence)."""
-            values = [np.nan if seg.states is None or getattr(seg.states[channel], name) is None
-                      else getattr(seg.states[channel], name) for seg in segments]
-            return np.repeat(np.array(values, dtype=float), lengths)
-
+        each with the state of its segment: all segments at once, the thresholds worked out per segment and
+        spread over its frames."""
         def known(x: np.ndarray) -> np.ndarray:
             return ~np.isnan(x)
 
-        sounding = np.repeat([seg.states is not None for seg in segments], lengths)
-        energy, reference = self._energy[k], self._reference[1 - k]
-        noise, speech, coupling = field("noise"), field("speech"), field("coupling_db")
-        near_db, weak_db, partner_speech, residual = (field("near_db"), field("weak_db"), field("partner_speech"),
-                                                      field("residual_db"))
-        floor = np.maximum(np.nan_to_num(noise) * self.gate, np.nan_to_num(speech) * self.speech_range)
-        heard = sounding & self._vad[k] & (energy > floor)
-        bleed = reference * 10 ** (np.nan_to_num(coupling, nan=-np.inf) / 10)
-        clear = ~known(coupling) | (energy > floor + bleed * self.margin)
-        ild = energy / np.maximum(reference, MIN_ENERGY)
-        near = ~known(near_db) | (ild > 10 ** (np.nan_to_num(near_db) / 10))
-        near &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-NEAR_RANGE_DB / 10))
-        near |= ~known(coupling)              # no partner voice yet: nothing but noise to tell the wearer from
+        def spread(per_segment: np.ndarray) -> np.ndarray:
+            return np.repeat(per_segment, lengths)
+
+        names = ("noise", "speech", "coupling_db", "near_db", "weak_db", "partner_speech", "residual_db")
+        table = np.array([[np.nan] * len(names) if seg.states is None else
+                          [np.nan if getattr(seg.states[k], n) is None else getattr(seg.states[k], n) for n in names]
+                          for seg in segments], dtype=float)          # NaN where unknown (and in digital silence)
+        noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.T
+        has_speech, lone = known(speech), ~known(coupling)    # lone: no partner voice learned yet
+        never = np.full(len(segments), -np.inf)               # a threshold every frame passes
+        floor_s = np.maximum(np.nan_to_num(noise) * self.gate, np.nan_to_num(speech) * self.speech_range)
+        near_ild = np.where(known(near_db), 10 ** (np.nan_to_num(near_db) / 10), never)
+        near_level = np.where(has_speech, np.nan_to_num(speech) * 10 ** (-NEAR_RANGE_DB / 10), never)
+        weak_ild = np.where(known(weak_db), 10 ** (np.nan_to_num(weak_db) / 10), never)
         partner_talks = np.nan_to_num(partner_speech, nan=np.inf) * 10 ** (-PARTNER_TALKS_DB / 10)
-        with_partner = known(partner_speech) & known(coupling)      # the partner is talking: the bleed is what
-        talking = with_partner & (self._recent[1 - k] > partner_talks)    # to beat, and ``clear`` did
-        partner_now = with_partner & (self._energy[1 - k] > partner_talks)
-        both = partner_now.copy()
-        # ... and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
+        with_partner = known(partner_speech) & ~lone     # the partner is talking: the bleed is what to beat
+        # both talk, and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
         both_range_db = np.clip(-np.nan_to_num(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
-        both &= ~known(speech) | (energy > np.nan_to_num(speech) * 10 ** (-both_range_db / 10))
+        both_level = np.where(has_speech, np.nan_to_num(speech) * 10 ** (-both_range_db / 10), never)
+        cancels_s = known(residual) & ~lone & np.array([seg.states is not None and seg.states[k].filter is not None
+                                                        for seg in segments])
+
+        energy, reference = self._energy[k], self._reference[1 - k]
+        floor = spread(floor_s)
+        heard = spread(np.array([seg.states is not None for seg in segments])) & self._vad[k] & (energy > floor)
+        bleed = reference * spread(10 ** (np.nan_to_num(coupling, nan=-np.inf) / 10))
+        clear = spread(lone) | (energy > floor + bleed * self.margin)
+        ild = energy / np.maximum(reference, MIN_ENERGY)
+        near = ((ild > spread(near_ild)) & (energy > spread(near_level))) | spread(lone)
+        partner = spread(with_partner)
+        talking = partner & (self._recent[1 - k] > spread(partner_talks))
+        partner_now = partner & (self._energy[1 - k] > spread(partner_talks))
+        both = partner_now & (energy > spread(both_level))
         strong = np.zeros_like(heard)
-        cancels = known(residual) & known(coupling) & np.repeat(
-            [seg.states is not None and seg.states[k].filter is not None for seg in segments], lengths)
-        if cancel and cancels.any():
-            effective = cancels & (np.nan_to_num(residual, nan=np.inf) <= coupling - CANCELS_DB)
+        if cancel and cancels_s.any():
+            cancels = spread(cancels_s)
+            effective = cancels & spread(np.nan_to_num(residual, nan=np.inf) <= coupling - CANCELS_DB)
             needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
             if needed.any():                            # (worked out only then: it costs a convolution)
                 left = self._left_after_cancelling(k, segments)
-                after = cancels & (left > floor + reference * 10 ** (np.nan_to_num(residual) / 10) * self.margin ** 2)
+                after = cancels & (left > floor + reference * spread(10 ** (np.nan_to_num(residual) / 10))
+                                   * self.margin ** 2)
                 clear |= after
                 strong = after & effective
         ok = heard & clear
         core[k] = ok & (near | both | strong)
-        weak[k] = ok & ~core[k] & (~known(weak_db) | (ild > 10 ** (np.nan_to_num(weak_db) / 10)) | partner_now)
+        weak[k] = ok & ~core[k] & ((ild > spread(weak_ild)) | partner_now)
         masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
 
     def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
