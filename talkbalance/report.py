@@ -9,6 +9,7 @@ it works without a display and leaves other matplotlib users alone.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 import numpy as np
@@ -28,7 +29,10 @@ SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 SIZE_IN = (16, 10)
 HEADER_IN = 1.1                        # inches of title and key figures above the panels
 COACHING_COLUMNS_PT = (75, 280)        # where the coaching item names and findings start, after the verdict
-COACHING_IN = 0.34                     # extra figure height per coaching item (inches)
+COACHING_IN = 0.34                     # extra figure height per line of coaching (inches)
+COACHING_PT = 11.5                     # coaching font size
+COACHING_MARGINS_PT = 80               # the axes' left margin and a right margin, beside the findings' column
+CHAR_EM = 0.6                          # a generous average character width, in ems (DejaVu Sans: about 0.53)
 DPI = 100
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
 MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
@@ -64,7 +68,8 @@ def report_png(result: SessionResult) -> bytes:
 def report_figure(result: SessionResult) -> Figure:
     """The report: header, timeline, talk share, pause/gap/FTO distributions and the coaching verdicts."""
     coaching = result.summary.get("coaching") or []
-    extra_in = COACHING_IN * (len(coaching) + 1.5) if coaching else 0.0
+    findings = [_wrap_finding(item["message"]) for item in coaching]
+    extra_in = COACHING_IN * (sum(len(f) for f in findings) + 1.5) if coaching else 0.0
     height_in = SIZE_IN[1] + extra_in
     fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
@@ -80,7 +85,7 @@ def report_figure(result: SessionResult) -> Figure:
     _draw_silences(fig.add_subplot(grid[1, 1]), result)
     _draw_fto(fig.add_subplot(grid[1, 2]), result)
     if coaching:
-        _draw_coaching(fig.add_subplot(grid[2, :]), result, coaching)
+        _draw_coaching(fig.add_subplot(grid[2, :]), result, coaching, findings)
     return fig
 
 
@@ -345,7 +350,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
     ax.set_ylim(top=ax.get_ylim()[1] * 1.3)               # headroom for the legend
     ax.legend(loc="upper left", fontsize=10, framealpha=0.9, edgecolor="none", title="incoming speaker",
               title_fontsize=10, alignment="left")
-    ax.set_xlabel("new speaker's start − previous one's end, s  (← overlap | gap →)")
+    ax.set_xlabel("new speaker's start − previous one's end, s\n(← overlap | gap →)")
     ax.set_ylabel("floor changes")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", color="#e2e8f0")
@@ -355,20 +360,28 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
 # --- coaching -----------------------------------------------------------------------------
 
 
-def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict]) -> None:
-    """Each coaching item on one line: its verdict against the target, then what was found."""
+def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict], findings: list[list[str]]) -> None:
+    """Each coaching item: its verdict against the target, then what was found (``findings``: its lines)."""
     trainee = result.names[result.roles.index("trainee")] if "trainee" in result.roles else ""
     ax.set_axis_off()
     ax.set_title(f"Coaching for {trainee}", loc="left", fontsize=13, weight="bold", color=INK)
-    step = 1 / len(coaching)
-    for row, item in enumerate(coaching):
-        y = 1 - (row + 0.5) * step
+    step = 1 / sum(len(lines) for lines in findings)
+    line = 0
+    for item, lines in zip(coaching, findings):
+        y = 1 - (line + len(lines) / 2) * step
+        line += len(lines)
         verdict, colour = ("✓ met", MET_COLOUR) if item["met"] else ("✗ not met", NOT_MET_COLOUR)
         for x_pt, text, style in ((0, verdict, {"weight": "bold", "color": colour}),
                                   (COACHING_COLUMNS_PT[0], item["item"], {"weight": "bold", "color": INK}),
-                                  (COACHING_COLUMNS_PT[1], item["message"], {"color": INK})):
+                                  (COACHING_COLUMNS_PT[1], "\n".join(lines), {"color": INK})):
             ax.text(0, y, text, transform=offset_copy(ax.transAxes, ax.figure, x=x_pt, units="points"),
-                    fontsize=11.5, va="center", **style)
+                    fontsize=COACHING_PT, va="center", in_layout=False, **style)
+
+
+def _wrap_finding(message: str) -> list[str]:
+    """A coaching finding in lines that fit between its column and the figure's right edge."""
+    width_pt = SIZE_IN[0] * 72 - COACHING_COLUMNS_PT[1] - COACHING_MARGINS_PT
+    return textwrap.wrap(message, width=int(width_pt / (CHAR_EM * COACHING_PT))) or [""]
 
 
 # --- small helpers ------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Tests for talkbalance.report: render report.png for typical and degenerate sessions."""
 from __future__ import annotations
 
+import io
+
 import matplotlib
 import matplotlib.colors
 import matplotlib.image
+import matplotlib.text
 import numpy as np
 import pytest
 
@@ -12,7 +15,7 @@ from talkbalance.events import FrameRules, derive
 from talkbalance.figures import summarize
 from talkbalance.intervals import as_intervals
 from talkbalance.model import Conversation, Quality, SessionResult, Spurt
-from talkbalance.report import SPEAKER_COLOURS, report_png
+from talkbalance.report import SPEAKER_COLOURS, report_figure, report_png
 
 FRAME_S = 0.01
 RULES = FrameRules(20, 100, 30)                # 0.2 s, 1.0 s, 0.3 s at 10 ms frames
@@ -85,6 +88,28 @@ def test_normal_session_with_every_event_kind(tmp_path):
             ("transition_overlap", ""), ("pause", ""), ("gap", "")} <= kinds
     assert result.conversation.floor_changes
     render(tmp_path, result)
+
+
+def test_no_text_is_cut_off_at_the_edges(monkeypatch):
+    """Every text drawn (long coaching findings included) lies inside the picture, and the panels keep
+    their width."""
+    drawn = []
+    draw = matplotlib.text.Text.draw
+
+    def recording_draw(self, renderer):
+        draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self.get_text(), self.get_window_extent(renderer)))
+    monkeypatch.setattr(matplotlib.text.Text, "draw", recording_draw)
+    result = synthetic_session(180, seed=1, names=("trainee", "client"), roles=("trainee", "client"))
+    assert max(len(item["message"]) for item in result.summary["coaching"]) > 140     # longer than one line
+    fig = report_figure(result)
+    fig.savefig(io.BytesIO(), format="png", dpi=fig.dpi)          # as report_png draws it
+    assert len(drawn) > 30
+    for text, box in drawn:
+        assert box.x0 >= -1 and box.x1 <= fig.bbox.width + 1 and box.y0 >= -1 and box.y1 <= fig.bbox.height + 1, text
+    talk_share = fig.axes[1].get_position()
+    assert talk_share.width > 0.15, "the talk-share panel was squeezed"
 
 
 def test_speaker_colours_appear_in_timeline(tmp_path):
