@@ -94,6 +94,7 @@ class BleedCanceller:
         self._fade *= self._forget
 
     def _settle_fade(self) -> None:
+        """Apply the fading owed since the statistics were last used."""
         self._gram *= self._fade
         self._cross *= self._fade
         self._fade = 1.0

@@ -20,9 +20,10 @@ clear frame is *core* when it is near-field (an ILD near the wearer's and a leve
 theirs), or both people talk (the partner mic near the partner's level, this mic near
 its wearer's), or a good canceller leaves it well above the bleed, or no partner voice has
 been learned yet; core frames count in runs of ``MIN_CORE_RUN``. Other clear frames with an
-ILD well above the bleed's (*weak*: fading words, or a voice across the room) count within
-``extend_before_s`` / ``extend_after_s`` of a core run. Short gaps the partner's louder
-voice masks are filled (``masked_gap_s``).
+ILD well above the bleed's, or heard while the partner talks (*weak*: onsets and fading words,
+or a voice across the room), count within ``extend_before_s`` / ``extend_after_s`` of a core
+run, or within ``CHAIN_BEFORE_S`` / ``CHAIN_AFTER_S`` when joined to it without a break. Short
+gaps the partner's louder voice masks are filled (``masked_gap_s``).
 
 Learning is done hop by hop (every ``adapt_every_s``, from the first sound on), and each
 frame is decided with the state of its hop's start, so results do not depend on block
@@ -513,12 +514,13 @@ class CrosstalkGate:
         # both talk, and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
         both_range_db = np.clip(-np.nan_to_num(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
         both_level = np.where(has_speech, np.nan_to_num(speech) * 10 ** (-both_range_db / 10), never)
-        cancels_s = known(residual) & ~lone & np.array([seg.states is not None and seg.states[k].filter is not None
-                                                        for seg in segments])
+        sounding = np.array([seg.states is not None for seg in segments])
+        cancels_s = known(residual) & ~lone & np.array([sounding_seg and seg.states[k].filter is not None
+                                                        for sounding_seg, seg in zip(sounding, segments)])
 
         energy, reference = self._energy[k], self._reference[1 - k]
         floor = spread(floor_s)
-        heard = spread(np.array([seg.states is not None for seg in segments])) & self._vad[k] & (energy > floor)
+        heard = spread(sounding) & self._vad[k] & (energy > floor)
         bleed = reference * spread(10 ** (np.nan_to_num(coupling, nan=-np.inf) / 10))
         clear = spread(lone) | (energy > floor + bleed * self.margin)
         ild = energy / np.maximum(reference, MIN_ENERGY)
@@ -564,7 +566,8 @@ class CrosstalkGate:
 
 class _Extender:
     """Streaming: core frames count in runs of at least ``MIN_CORE_RUN``; a weak frame counts when
-    such a core frame lies at most ``after`` frames before it or ``before`` frames after it.
+    such a core frame lies at most ``after`` frames before it or ``before`` frames after it, or, with
+    nothing but weak, core or masked frames between them, ``chain_after`` / ``chain_before`` frames.
     Every frame waits ``lookahead`` frames for what follows."""
 
     def __init__(self, before: int, after: int, chain_before: int, chain_after: int):
@@ -575,7 +578,7 @@ class _Extender:
         self._weak = np.zeros((2, 0), dtype=bool)
         self._masked = np.zeros((2, 0), dtype=bool)
         self._since_core = np.full(2, 10 ** 9)      # frames from the last counted core frame to the first waiting one
-        self._since_chain = np.full(2, 10 ** 9)     # ... the same, through unbroken core or weak frames only
+        self._since_chain = np.full(2, 10 ** 9)     # ... the same, through weak, core or masked frames only
         self._run = np.zeros(2, dtype=int)          # core frames in a row up to the first waiting one
 
     @property
