@@ -15,7 +15,9 @@ room from metres away, through the room. Learned per channel from the audio itse
 
 A frame is *heard* when the VAD says speech and its energy clears the noise floor by
 ``noise_gate_db`` and lies within ``speech_range_db`` of the wearer's level, and *clear*
-when it also exceeds the bleed by ``margin_db`` (or what the canceller leaves does). A
+when it also exceeds the bleed by ``margin_db`` (or what the canceller leaves does); while the partner
+talks, clearness is judged band by band against the reverberant bleed each band may hold
+(``spectral.py``: ``UNEXPLAINED_SHARE`` of the frame above it by ``margin_db``). A
 clear frame is *core* when it is near-field (an ILD near the wearer's and a level near
 theirs), or both people talk (the partner mic near the partner's level, this mic near
 its wearer's), or a good canceller leaves it well above the bleed, or no partner voice has
@@ -41,6 +43,7 @@ import numpy as np
 
 from talkbalance.canceller import BleedCanceller, LeakFilter
 from talkbalance.config import Crosstalk
+from talkbalance.spectral import BANDS, TAIL_FRAMES, TINY, BandAnalyser, BandBleed, tail, unexplained_share
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
@@ -79,6 +82,9 @@ GAP_UNMASKED = 2             # a masked gap may hold this many frames that are n
 CHAIN_BEFORE_S = 0.2         # weak frames joined to a core run without a break (masked ones included) count
 CHAIN_AFTER_S = 0.5          # ... this far before or after it (an onset or fading word under the partner's voice)
 MIN_CORE_RUN = 3             # near-field frames count in runs of at least this many (speech, not a stray frame)
+UNEXPLAINED_SHARE = 0.3      # while the partner talks, a frame is clear when this share of it is no bleed
+LEARN_BANDS_EVERY = 2        # the band bleed is learned every this many hops ...
+LEARN_BANDS_FRAMES = 8       # ... from at most this many frames of the hop (the partner's loudest)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
 
 
@@ -93,6 +99,7 @@ class ChannelState(NamedTuple):
     partner_speech: float | None  # the partner's typical own-speech energy at their mic
     residual_db: float | None     # bleed left after cancelling the leak, dB re the partner mic
     filter: LeakFilter | None
+    band_coupling: np.ndarray | None   # the partner's bleed into this mic band by band (``spectral.BandBleed``)
 
 
 class _Segment(NamedTuple):
@@ -229,7 +236,8 @@ class LevelModel:
             self.own_ild_db = [None, None]      # not two voices each louder in their own mic: nothing learned
             self.own_ild_low_db = [None, None]
 
-    def states(self, residual_db: list[float | None], filters: list[LeakFilter | None]) -> tuple[ChannelState, ...]:
+    def states(self, residual_db: list[float | None], filters: list[LeakFilter | None],
+               band_couplings: list[np.ndarray | None]) -> tuple[ChannelState, ...]:
         out = []
         for k in (0, 1):
             own, partner = self.own_ild_db[k], self.own_ild_db[1 - k]
@@ -242,7 +250,7 @@ class LevelModel:
             weak = coupling + (own - coupling) * WEAK_SHARE if own is not None else None
             low = self.own_ild_low_db[1 - k]
             out.append(ChannelState(self.noise[k], self.speech[k], -low if low is not None else None,
-                                    near, weak, self.speech[1 - k], residual_db[k], filters[k]))
+                                    near, weak, self.speech[1 - k], residual_db[k], filters[k], band_couplings[k]))
         return tuple(out)
 
 
@@ -273,7 +281,11 @@ class CrosstalkGate:
         self.residual_db: list[float | None] = [None, None]
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
-        self.history = (CORRELATION_FRAMES - 1) * frame_samples + self.max_lag   # samples kept before a frame
+        self._bands = BandAnalyser(rate_hz, frame_samples)
+        self._band_bleed = [BandBleed(), BandBleed()]
+        self.frame_s = frame_s
+        self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
+                           (TAIL_FRAMES - 1) * frame_samples + self._bands.lookback)
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
         self._hold_frames = max(1, int(round(cfg.learn_first_s / frame_s)))
         self.learned = not cfg.enabled or cfg.learn_first_s == 0    # the first decisions no longer wait
@@ -364,7 +376,8 @@ class CrosstalkGate:
         self._segments = [seg._replace(states=state) if seg.states else seg for seg in self._segments]
 
     def _current_states(self) -> tuple[ChannelState, ChannelState]:
-        return self.levels.states(list(self.residual_db), [c.filter for c in self._cancellers])
+        return self.levels.states(list(self.residual_db), [c.filter for c in self._cancellers],
+                                  [b.coupling for b in self._band_bleed])
 
     def _adapt(self) -> None:
         """Learn from the hop just filled, then start the next one."""
@@ -380,6 +393,8 @@ class CrosstalkGate:
             if len(frames):
                 self._learn_correlated(frames, level_db)
         self.levels.update()
+        if self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0:
+            self._learn_band_bleed(level_db, vad)
         for k in (0, 1):
             self._cancellers[k].update()
             if self._fresh_residuals[k] and len(self._residuals[k]) >= MIN_RESIDUAL_OBSERVATIONS:
@@ -389,6 +404,23 @@ class CrosstalkGate:
         self._hop_samples = self._hop_samples[-self.history:]
         self._hop_energy = self._hop_energy[:, :0]
         self._hop_vad = self._hop_vad[:, :0]
+
+    def _learn_band_bleed(self, level_db: np.ndarray, vad: np.ndarray) -> None:
+        """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
+        but the least-bled 30 % of their speech): how much of each band reaches the other mic."""
+        for receiver in (0, 1):
+            src = 1 - receiver
+            low, noise = self.levels.own_ild_low_db[src], self.levels.noise[src]
+            if low is not None and noise is not None:
+                alone = (vad[src] & (level_db[src] > 10 * np.log10(noise) + CLEAR_DB)
+                         & (level_db[src] - level_db[receiver] >= low))
+                t = np.flatnonzero(alone)
+                t = t[np.argsort(level_db[src, t])[::-1][:LEARN_BANDS_FRAMES]]
+                if len(t):
+                    starts = self.history + t * self.frame_samples
+                    self._band_bleed[receiver].learn(self._bands.energies(self._hop_samples[:, receiver], starts),
+                                                     self._bands.energies(self._hop_samples[:, src], starts))
+            self._band_bleed[receiver].update()
 
     def _every_hops(self, seconds: float) -> int:
         return max(1, int(round(seconds / self.hop_s)))
@@ -495,6 +527,9 @@ class CrosstalkGate:
         def known(x: np.ndarray) -> np.ndarray:
             return ~np.isnan(x)
 
+        def fill(x: np.ndarray, value: float = 0.0) -> np.ndarray:
+            return np.where(known(x), x, value)
+
         def spread(per_segment: np.ndarray) -> np.ndarray:
             return np.repeat(per_segment, lengths)
 
@@ -505,15 +540,15 @@ class CrosstalkGate:
         noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.T
         has_speech, lone = known(speech), ~known(coupling)    # lone: no partner voice learned yet
         never = np.full(len(segments), -np.inf)               # a threshold every frame passes
-        floor_s = np.maximum(np.nan_to_num(noise) * self.gate, np.nan_to_num(speech) * self.speech_range)
-        near_ild = np.where(known(near_db), 10 ** (np.nan_to_num(near_db) / 10), never)
-        near_level = np.where(has_speech, np.nan_to_num(speech) * 10 ** (-NEAR_RANGE_DB / 10), never)
-        weak_ild = np.where(known(weak_db), 10 ** (np.nan_to_num(weak_db) / 10), never)
-        partner_talks = np.nan_to_num(partner_speech, nan=np.inf) * 10 ** (-PARTNER_TALKS_DB / 10)
+        floor_s = np.maximum(fill(noise) * self.gate, fill(speech) * self.speech_range)
+        near_ild = np.where(known(near_db), 10 ** (fill(near_db) / 10), never)
+        near_level = np.where(has_speech, fill(speech) * 10 ** (-NEAR_RANGE_DB / 10), never)
+        weak_ild = np.where(known(weak_db), 10 ** (fill(weak_db) / 10), never)
+        partner_talks = fill(partner_speech, np.inf) * 10 ** (-PARTNER_TALKS_DB / 10)
         with_partner = known(partner_speech) & ~lone     # the partner is talking: the bleed is what to beat
         # both talk, and this mic near its wearer's level: the weaker the bleed, the farther below it a voice may be
-        both_range_db = np.clip(-np.nan_to_num(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
-        both_level = np.where(has_speech, np.nan_to_num(speech) * 10 ** (-both_range_db / 10), never)
+        both_range_db = np.clip(-fill(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
+        both_level = np.where(has_speech, fill(speech) * 10 ** (-both_range_db / 10), never)
         sounding = np.array([seg.states is not None for seg in segments])
         cancels_s = known(residual) & ~lone & np.array([sounding_seg and seg.states[k].filter is not None
                                                         for sounding_seg, seg in zip(sounding, segments)])
@@ -521,7 +556,7 @@ class CrosstalkGate:
         energy, reference = self._energy[k], self._reference[1 - k]
         floor = spread(floor_s)
         heard = spread(sounding) & self._vad[k] & (energy > floor)
-        bleed = reference * spread(10 ** (np.nan_to_num(coupling, nan=-np.inf) / 10))
+        bleed = reference * spread(10 ** (fill(coupling, -np.inf) / 10))
         clear = spread(lone) | (energy > floor + bleed * self.margin)
         ild = energy / np.maximum(reference, MIN_ENERGY)
         near = ((ild > spread(near_ild)) & (energy > spread(near_level))) | spread(lone)
@@ -529,14 +564,16 @@ class CrosstalkGate:
         talking = partner & (self._recent[1 - k] > spread(partner_talks))
         partner_now = partner & (self._energy[1 - k] > spread(partner_talks))
         both = partner_now & (energy > spread(both_level))
+        if cancel and self.cfg.band_bleed:
+            clear = self._spectrally_clear(k, segments, lengths, heard & partner_now, clear)
         strong = np.zeros_like(heard)
         if cancel and cancels_s.any():
             cancels = spread(cancels_s)
-            effective = cancels & spread(np.nan_to_num(residual, nan=np.inf) <= coupling - CANCELS_DB)
+            effective = cancels & spread(fill(residual, np.inf) <= coupling - CANCELS_DB)
             needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
             if needed.any():                            # (worked out only then: it costs a convolution)
                 left = self._left_after_cancelling(k, segments)
-                after = cancels & (left > floor + reference * spread(10 ** (np.nan_to_num(residual) / 10))
+                after = cancels & (left > floor + reference * spread(10 ** (fill(residual) / 10))
                                    * self.margin ** 2)
                 clear |= after
                 strong = after & effective
@@ -544,6 +581,29 @@ class CrosstalkGate:
         core[k] = ok & (near | both | strong)
         weak[k] = ok & ~core[k] & ((ild > spread(weak_ild)) | partner_now)
         masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
+
+    def _spectrally_clear(self, k: int, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
+                          clear: np.ndarray) -> np.ndarray:
+        """``clear`` with the ``asked`` frames (the partner talking) judged band by band instead: clear when
+        ``UNEXPLAINED_SHARE`` of the frame is more than ``margin`` above the bleed its bands may hold."""
+        rows = [seg.states[k].band_coupling if seg.states is not None else None for seg in segments]
+        known = np.repeat([r is not None for r in rows], lengths)
+        t = np.flatnonzero(asked & known)
+        if not len(t):
+            return clear
+        coupling = np.repeat(np.stack([r if r is not None else np.zeros(BANDS) for r in rows]), lengths, axis=0)[t]
+        L, F = self.frame_samples, len(asked)
+        needed = np.zeros(F + TAIL_FRAMES - 1, dtype=bool)     # the frames whose partner bands the tails use
+        for j in range(TAIL_FRAMES):
+            needed[t + TAIL_FRAMES - 1 - j] = True
+        span = np.flatnonzero(needed)
+        partner = np.full((len(needed), BANDS), TINY, dtype=np.float32)
+        partner[span] = self._bands.energies(self._samples[:, 1 - k], self.history + (span - TAIL_FRAMES + 1) * L)
+        own = self._bands.energies(self._samples[:, k], self.history + t * L)
+        share = unexplained_share(own, coupling * tail(partner, t, self.frame_s), self.margin)
+        out = clear.copy()
+        out[t] = share > UNEXPLAINED_SHARE
+        return out
 
     def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
         """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
