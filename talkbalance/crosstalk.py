@@ -408,18 +408,25 @@ class CrosstalkGate:
     def _learn_band_bleed(self, level_db: np.ndarray, vad: np.ndarray) -> None:
         """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
         but the least-bled 30 % of their speech): how much of each band reaches the other mic."""
+        picked = []
         for receiver in (0, 1):
             src = 1 - receiver
             low, noise = self.levels.own_ild_low_db[src], self.levels.noise[src]
+            t = np.zeros(0, dtype=int)
             if low is not None and noise is not None:
-                alone = (vad[src] & (level_db[src] > 10 * np.log10(noise) + CLEAR_DB)
-                         & (level_db[src] - level_db[receiver] >= low))
-                t = np.flatnonzero(alone)
+                t = np.flatnonzero(vad[src] & (level_db[src] > 10 * np.log10(noise) + CLEAR_DB)
+                                   & (level_db[src] - level_db[receiver] >= low))
                 t = t[np.argsort(level_db[src, t])[::-1][:LEARN_BANDS_FRAMES]]
-                if len(t):
-                    starts = self.history + t * self.frame_samples
-                    self._band_bleed[receiver].learn(self._bands.energies(self._hop_samples[:, receiver], starts),
-                                                     self._bands.energies(self._hop_samples[:, src], starts))
+            picked.append(t)
+        frames = np.union1d(*picked)
+        if len(frames):
+            starts = self.history + frames * self.frame_samples
+            bands = [self._bands.energies(self._hop_samples[:, k], starts) for k in (0, 1)]
+            for receiver in (0, 1):
+                rows = np.searchsorted(frames, picked[receiver])
+                if len(rows):
+                    self._band_bleed[receiver].learn(bands[receiver][rows], bands[1 - receiver][rows])
+        for receiver in (0, 1):
             self._band_bleed[receiver].update()
 
     def _every_hops(self, seconds: float) -> int:
@@ -504,8 +511,9 @@ class CrosstalkGate:
             core[:] = self._vad
         elif segments:
             lengths = [seg.stop - seg.start for seg in segments]
+            bands = _PendingBands(self._bands, self._samples, self.history, F)
             for k in (0, 1):
-                self._decide(k, segments, lengths, core, weak, masked, cancel)
+                self._decide(k, segments, lengths, core, weak, masked, cancel, bands)
         return core, weak, masked
 
     def _decide_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -520,7 +528,7 @@ class CrosstalkGate:
         return core, weak, masked
 
     def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
-                masked: np.ndarray, cancel: bool) -> None:
+                masked: np.ndarray, cancel: bool, bands: "_PendingBands") -> None:
         """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
         each with the state of its segment: all segments at once, the thresholds worked out per segment and
         spread over its frames."""
@@ -565,7 +573,7 @@ class CrosstalkGate:
         partner_now = partner & (self._energy[1 - k] > spread(partner_talks))
         both = partner_now & (energy > spread(both_level))
         if cancel and self.cfg.band_bleed:
-            clear = self._spectrally_clear(k, segments, lengths, heard & partner_now, clear)
+            clear = self._spectrally_clear(k, segments, lengths, heard & partner_now, clear, bands)
         strong = np.zeros_like(heard)
         if cancel and cancels_s.any():
             cancels = spread(cancels_s)
@@ -583,7 +591,7 @@ class CrosstalkGate:
         masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
 
     def _spectrally_clear(self, k: int, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
-                          clear: np.ndarray) -> np.ndarray:
+                          clear: np.ndarray, bands: "_PendingBands") -> np.ndarray:
         """``clear`` with the ``asked`` frames (the partner talking) judged band by band instead: clear when
         ``UNEXPLAINED_SHARE`` of the frame is more than ``margin`` above the bleed its bands may hold."""
         rows = [seg.states[k].band_coupling if seg.states is not None else None for seg in segments]
@@ -592,15 +600,13 @@ class CrosstalkGate:
         if not len(t):
             return clear
         coupling = np.repeat(np.stack([r if r is not None else np.zeros(BANDS) for r in rows]), lengths, axis=0)[t]
-        L, F = self.frame_samples, len(asked)
-        needed = np.zeros(F + TAIL_FRAMES - 1, dtype=bool)     # the frames whose partner bands the tails use
+        needed = np.zeros(len(asked) + TAIL_FRAMES - 1, dtype=bool)     # the frames whose partner bands the tails use
         for j in range(TAIL_FRAMES):
             needed[t + TAIL_FRAMES - 1 - j] = True
         span = np.flatnonzero(needed)
         partner = np.full((len(needed), BANDS), TINY, dtype=np.float32)
-        partner[span] = self._bands.energies(self._samples[:, 1 - k], self.history + (span - TAIL_FRAMES + 1) * L)
-        own = self._bands.energies(self._samples[:, k], self.history + t * L)
-        share = unexplained_share(own, coupling * tail(partner, t, self.frame_s), self.margin)
+        partner[span] = bands.get(1 - k, span - (TAIL_FRAMES - 1))
+        share = unexplained_share(bands.get(k, t), coupling * tail(partner, t, self.frame_s), self.margin)
         out = clear.copy()
         out[t] = share > UNEXPLAINED_SHARE
         return out
@@ -622,6 +628,26 @@ class CrosstalkGate:
                 left[run[0].start:run[-1].stop] = used(run[0]).residual_energy(
                     self._samples[:, 1 - k], self._samples[:, k], starts, L)
         return left
+
+
+class _PendingBands:
+    """Band energies of the pending frames (and the ``TAIL_FRAMES - 1`` before them), each worked out once, when
+    first asked for (both channels' decisions use them)."""
+
+    def __init__(self, analyser: BandAnalyser, samples: np.ndarray, history: int, frames: int):
+        self._analyser, self._samples, self._history = analyser, samples, history
+        self._values = np.zeros((2, frames + TAIL_FRAMES - 1, BANDS), np.float32)
+        self._done = np.zeros((2, frames + TAIL_FRAMES - 1), dtype=bool)
+
+    def get(self, k: int, frames: np.ndarray) -> np.ndarray:
+        """Channel ``k``'s band energies at pending ``frames`` (from ``1 - TAIL_FRAMES`` on)."""
+        rows = frames + TAIL_FRAMES - 1
+        todo = rows[~self._done[k, rows]]
+        if len(todo):
+            starts = self._history + (todo - (TAIL_FRAMES - 1)) * self._analyser.frame_samples
+            self._values[k, todo] = self._analyser.energies(self._samples[:, k], starts)
+            self._done[k, todo] = True
+        return self._values[k, rows]
 
 
 class _Extender:
