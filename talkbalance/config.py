@@ -38,7 +38,7 @@ class Vad:
 class Crosstalk:
     enabled: bool = True
     cancel_bleed: bool = True
-    band_bleed: bool = True
+    band_bleed: bool = False
     margin_db: float = _num(6.0, 0.0, 40.0)
     noise_gate_db: float = _num(6.0, 0.0, 40.0)
     speech_range_db: float = _num(40.0, 10.0, 90.0)
