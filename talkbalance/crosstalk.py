@@ -285,7 +285,7 @@ class CrosstalkGate:
         self._band_bleed = [BandBleed(), BandBleed()]
         self.frame_s = frame_s
         self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
-                           (TAIL_FRAMES - 1) * frame_samples + self._bands.lookback)
+                           (TAIL_FRAMES - 1) * frame_samples + self._bands.lookback if cfg.band_bleed else 0)
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
         self._hold_frames = max(1, int(round(cfg.learn_first_s / frame_s)))
         self.learned = not cfg.enabled or cfg.learn_first_s == 0    # the first decisions no longer wait
@@ -511,7 +511,7 @@ class CrosstalkGate:
             core[:] = self._vad
         elif segments:
             lengths = [seg.stop - seg.start for seg in segments]
-            bands = _PendingBands(self._bands, self._samples, self.history, F)
+            bands = _PendingBands(self._bands, self._samples, self.history, F) if self.cfg.band_bleed else None
             for k in (0, 1):
                 self._decide(k, segments, lengths, core, weak, masked, cancel, bands)
         return core, weak, masked
@@ -528,7 +528,7 @@ class CrosstalkGate:
         return core, weak, masked
 
     def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
-                masked: np.ndarray, cancel: bool, bands: "_PendingBands") -> None:
+                masked: np.ndarray, cancel: bool, bands: "_PendingBands | None") -> None:
         """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
         each with the state of its segment: all segments at once, the thresholds worked out per segment and
         spread over its frames."""
@@ -572,7 +572,7 @@ class CrosstalkGate:
         talking = partner & (self._recent[1 - k] > spread(partner_talks))
         partner_now = partner & (self._energy[1 - k] > spread(partner_talks))
         both = partner_now & (energy > spread(both_level))
-        if cancel and self.cfg.band_bleed:
+        if cancel and bands is not None:
             clear = self._spectrally_clear(k, segments, lengths, heard & partner_now, clear, bands)
         strong = np.zeros_like(heard)
         if cancel and cancels_s.any():
@@ -595,14 +595,13 @@ class CrosstalkGate:
         """``clear`` with the ``asked`` frames (the partner talking) judged band by band instead: clear when
         ``UNEXPLAINED_SHARE`` of the frame is more than ``margin`` above the bleed its bands may hold."""
         rows = [seg.states[k].band_coupling if seg.states is not None else None for seg in segments]
-        known = np.repeat([r is not None for r in rows], lengths)
-        t = np.flatnonzero(asked & known)
+        segment = np.repeat(np.arange(len(segments)), lengths)          # each pending frame's segment
+        t = np.flatnonzero(asked & np.array([r is not None for r in rows])[segment])
         if not len(t):
             return clear
-        coupling = np.repeat(np.stack([r if r is not None else np.zeros(BANDS) for r in rows]), lengths, axis=0)[t]
+        coupling = np.stack([r if r is not None else np.zeros(BANDS) for r in rows])[segment[t]]
         needed = np.zeros(len(asked) + TAIL_FRAMES - 1, dtype=bool)     # the frames whose partner bands the tails use
-        for j in range(TAIL_FRAMES):
-            needed[t + TAIL_FRAMES - 1 - j] = True
+        needed[(t[:, None] + np.arange(TAIL_FRAMES)[None, :]).ravel()] = True
         span = np.flatnonzero(needed)
         partner = np.full((len(needed), BANDS), TINY, dtype=np.float32)
         partner[span] = bands.get(1 - k, span - (TAIL_FRAMES - 1))
