@@ -7,7 +7,7 @@ import numpy as np
 import soundfile as sf
 
 from talkbalance.config import Config
-from talkbalance.engine import Engine
+from talkbalance.core.engine import Engine
 
 BLOCK_SIZES_MS = (10, 20, 50, 100)
 

@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.paths import ROOT, results_dir
-from talkbalance.capture import BLOCK_S, FileInput
+from talkbalance.live.capture import BLOCK_S, FileInput
 from talkbalance.config import load_config
-from talkbalance.live import Inbox, LiveSession
-from talkbalance.model import Event, Spurt
-from talkbalance.monitor import DISPLAY_EVERY_S
-from talkbalance.status_line import StatusLine
+from talkbalance.live.session import Inbox, LiveSession
+from talkbalance.core.types import Event, Spurt
+from talkbalance.live.monitor import DISPLAY_EVERY_S
+from talkbalance.live.display.status_line import StatusLine
 
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 CONFIG = ROOT / "configs" / "peer-support.toml"
@@ -53,7 +53,7 @@ def run_session(seconds: float, plot: bool) -> dict:
         source = FileInput(str(DEMO), None, 1.0, inbox)
         session = LiveSession(cfg, source.rate_hz, Path(tmp) / "session", {"inputs": [str(DEMO)]}, inbox)
         if plot:
-            from talkbalance.live_plot import LivePlot
+            from talkbalance.live.display.plot import LivePlot
 
             display = LivePlot(session.latest)
         else:

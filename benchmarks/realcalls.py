@@ -14,8 +14,8 @@ import soundfile as sf
 
 from benchmarks.systems import System
 from talkbalance.config import Config
-from talkbalance.engine import Engine
-from talkbalance.model import Conversation
+from talkbalance.core.engine import Engine
+from talkbalance.core.types import Conversation
 
 BLEED_LEVELS_DB = (-12, -18, -24)
 BLEED_DELAY_MS = 1.0

@@ -39,9 +39,9 @@ from benchmarks.simulate import (FRAME, MIN_PAUSE_FRAMES, MIN_SPURT_FRAMES, PEAK
                                  REF_MARGIN_DB, PhraseBank, TurnTaking, _db, _frame_power, _plan, pink_noise,
                                  placed_voices, true_peak)
 from talkbalance.config import Config
-from talkbalance.events import FrameRules, derive
-from talkbalance.intervals import bridge, drop_short, runs
-from talkbalance.model import Conversation, Spurt
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.intervals import bridge, drop_short, runs
+from talkbalance.core.types import Conversation, Spurt
 
 SOUND_SPEED = 343.0
 WALL_MARGIN_M = 0.5
@@ -262,7 +262,7 @@ def main(argv=None) -> None:
 
     import soundfile as sf
 
-    from talkbalance.outputs import rttm
+    from talkbalance.io.outputs import rttm
 
     root = Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser(prog="python -m benchmarks.rooms",

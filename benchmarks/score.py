@@ -4,7 +4,7 @@
     per_conv = [score(ref, hyp, n_frames) for ref, hyp, n_frames in cases]
     table = summarize(per_conv)
 
-Both conversations are ``talkbalance.model.Conversation`` objects for two speakers
+Both conversations are ``talkbalance.core.types.Conversation`` objects for two speakers
 (channels 0 and 1) in integer frames of ``frame_s`` seconds (10 ms by default).
 ``score`` returns raw counts (so that ``summarize`` can micro-average across
 conversations) plus per-conversation P/R/F1 and errors for convenience.
@@ -39,7 +39,7 @@ a pure false alarm gives P = 0, R = 1, F1 = 0. These match pyannote.metrics'
 3. Overlap frame P/R/F1 (``overlap``): as 1., with "active" replaced by "both
    speakers active" on each side.
 4. Talk-share error (``talk_share``): talk time of a speaker = total length of
-   their spurts (union, as talkbalance.figures computes it; equal to the sum of
+   their spurts (union, as talkbalance.core.metrics computes it; equal to the sum of
    spurt lengths since one speaker's spurts do not overlap), not clipped to
    ``n_frames``; ``share(0) = talk(0) / (talk(0) + talk(1))``;
    ``error_pp = |share_hyp(0) - share_ref(0)| * 100`` (percentage points; with two
@@ -85,7 +85,7 @@ import math
 
 import numpy as np
 
-from talkbalance.model import Conversation
+from talkbalance.core.types import Conversation
 
 SPEAKERS = (0, 1)
 TOLERANCE_S = 0.5

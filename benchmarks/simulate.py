@@ -51,10 +51,10 @@ import soundfile as sf
 import soxr
 
 from talkbalance.config import Config
-from talkbalance.events import FrameRules, derive
-from talkbalance.intervals import bridge, drop_short, runs
-from talkbalance.model import Conversation, Spurt
-from talkbalance.outputs import events_csv, rttm
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.intervals import bridge, drop_short, runs
+from talkbalance.core.types import Conversation, Spurt
+from talkbalance.io.outputs import events_csv, rttm
 
 RATE = 16000                 # internal rate of the bank and the mix
 FRAME = 160                  # 10 ms at 16 kHz

@@ -18,8 +18,8 @@ from benchmarks.score import prf
 from benchmarks.simulate import MIN_PAUSE_FRAMES, MIN_SPURT_FRAMES, _db, _frame_power, pink_noise
 from benchmarks.systems import _conversation
 from talkbalance.config import Config
-from talkbalance.engine import Engine
-from talkbalance.intervals import bridge, drop_short, runs
+from talkbalance.core.engine import Engine
+from talkbalance.core.intervals import bridge, drop_short, runs
 
 CLIPS = 30
 FRAME = 160                  # 10 ms at 16 kHz

@@ -29,7 +29,7 @@ from pathlib import Path
 import soundfile as sf
 
 from benchmarks.paths import ROOT, results_dir
-from talkbalance.analyze import BLOCK_S
+from talkbalance.cli.analyze import BLOCK_S
 
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 FULL_HOURS, FULL_LONG_HOURS = 1.0, 10.0      # the full run; other lengths write to benchmarks/results/quick
@@ -40,13 +40,13 @@ from pathlib import Path
 mode, path, out, block_s = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 start = time.perf_counter()
 if mode == "analyze":
-    from talkbalance.analyze import analyze_files
+    from talkbalance.cli.analyze import analyze_files
     from talkbalance.config import Config
     analyze_files([path], Path(out), Config(), quiet=True)
 elif mode == "engine":
     import soundfile as sf
     from talkbalance.config import Config
-    from talkbalance.engine import Engine
+    from talkbalance.core.engine import Engine
     audio, rate = sf.read(path, dtype="int16", frames=int(sys.argv[5]))
     start = time.perf_counter()
     engine, block = Engine(Config(), rate), int(rate * block_s)

@@ -24,10 +24,10 @@ import soxr
 import webrtcvad
 
 from talkbalance.config import Config
-from talkbalance.engine import Engine
-from talkbalance.events import FrameRules, derive
-from talkbalance.intervals import bridge, drop_short, runs
-from talkbalance.model import Conversation, Spurt
+from talkbalance.core.engine import Engine
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.intervals import bridge, drop_short, runs
+from talkbalance.core.types import Conversation, Spurt
 
 FRAME_S = 0.01
 RATE_HZ = 16000

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from talkbalance.canceller import PRE_EMPHASIS, BleedCanceller
+from talkbalance.core.crosstalk.canceller import PRE_EMPHASIS, BleedCanceller
 
 TAPS = 65
 FRAME = 160

@@ -276,8 +276,8 @@ def _output_files(folder: Path) -> dict[str, bytes]:
 def test_stopping_at_any_moment_never_leaves_a_folder_that_claims_to_be_complete(tmp_path, monkeypatch):
     """Ctrl-C (or a crash) while the results are written, for every write: the folder holds the earlier
     run untouched, or says it is incomplete, or holds the whole new run; never old and new files mixed."""
-    from talkbalance import outputs
-    from talkbalance.analyze import analyze_files
+    from talkbalance.io import outputs
+    from talkbalance.cli.analyze import analyze_files
     from talkbalance.config import Config
 
     stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 30)
@@ -335,7 +335,7 @@ def test_replacing_an_earlier_run_says_so(tmp_path):
 
 
 def test_console_and_help_wording(tmp_path):
-    from talkbalance.analyze import format_summary
+    from talkbalance.cli.analyze import format_summary
 
     top = cli("--help").stdout
     assert "``" not in top and "active-listening" in top

@@ -10,8 +10,8 @@ import soxr
 
 from conftest import DEMO, headset_mix
 from talkbalance.config import Config
-from talkbalance.engine import Engine
-from talkbalance.intervals import as_intervals, intersection, total
+from talkbalance.core.engine import Engine
+from talkbalance.core.intervals import as_intervals, intersection, total
 
 
 def run(signal: np.ndarray, rate_hz: int, cfg: Config = Config(), block_sizes=None):
@@ -75,7 +75,7 @@ def activity(spurts) -> np.ndarray:
 
 def reference_activity(clean: np.ndarray) -> np.ndarray:
     """Frames (10 ms) where a clean voice is above -50 dBFS, smoothed like the engine."""
-    from talkbalance.intervals import bridge, drop_short, runs
+    from talkbalance.core.intervals import bridge, drop_short, runs
     n = len(clean) // 160
     rms_db = 10 * np.log10((clean[:n * 160].reshape(n, 160) ** 2).mean(axis=1) + 1e-12)
     return drop_short(bridge(runs(rms_db > -50), 20), 10)
@@ -83,7 +83,7 @@ def reference_activity(clean: np.ndarray) -> np.ndarray:
 
 def false_alarm_frames(own: np.ndarray, partner_ref: np.ndarray, own_ref: np.ndarray) -> tuple[int, int]:
     """(frames marked active where only the partner speaks, frames where only the partner speaks)."""
-    from talkbalance.intervals import complement
+    from talkbalance.core.intervals import complement
     end = int(max(partner_ref[-1, 1], own_ref[-1, 1] if len(own_ref) else 0))
     partner_only = intersection(partner_ref, complement(own_ref, 0, end))
     return total(intersection(own, partner_only)), total(partner_only)

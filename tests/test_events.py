@@ -1,4 +1,4 @@
-"""Tests for talkbalance.events: overlaps, silences, turns and floor changes.
+"""Tests for talkbalance.core.events: overlaps, silences, turns and floor changes.
 
 Speaker A is channel 0, speaker B is channel 1. Frames are 10 ms; the default
 thresholds in frames are simultaneous_start = 20, backchannel_max = 100,
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from talkbalance.config import Config
-from talkbalance.events import (
+from talkbalance.core.events import (
     FrameRules,
     classify_overlap,
     derive,
@@ -19,7 +19,7 @@ from talkbalance.events import (
     silence_events,
     to_frames,
 )
-from talkbalance.model import Event, FloorChange, Spurt, Turn
+from talkbalance.core.types import Event, FloorChange, Spurt, Turn
 
 RULES = FrameRules(simultaneous_start=20, backchannel_max=100, min_interruption_overlap=30)
 

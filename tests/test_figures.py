@@ -1,4 +1,4 @@
-"""Tests for talkbalance.figures: per-speaker and session figures and the coaching block.
+"""Tests for talkbalance.core.metrics: per-speaker and session figures and the coaching block.
 
 Speaker A is channel 0, speaker B is channel 1; frames are 10 ms (frame_s = 0.01),
 so 100 frames = 1 s. Conversations are built from hand-written spurts through
@@ -13,9 +13,9 @@ import dataclasses
 import pytest
 
 from talkbalance.config import Coaching, Config
-from talkbalance.events import FrameRules, derive
-from talkbalance.figures import distribution, summarize
-from talkbalance.model import Spurt
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.metrics import distribution, summarize
+from talkbalance.core.types import Spurt
 
 FRAME_S = 0.01
 RULES = FrameRules(simultaneous_start=20, backchannel_max=100, min_interruption_overlap=30)

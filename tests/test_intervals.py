@@ -1,4 +1,4 @@
-"""Tests for talkbalance.intervals: half-open integer interval sets [start, end).
+"""Tests for talkbalance.core.intervals: half-open integer interval sets [start, end).
 
 Every expected value is written out by hand from the timeline in the test.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkbalance.intervals import (
+from talkbalance.core.intervals import (
     EMPTY,
     as_intervals,
     bridge,

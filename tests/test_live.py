@@ -76,7 +76,7 @@ def test_replay_gives_the_figures_of_analyze(replay_run, demo_analysis):
 
 
 def test_replay_does_not_need_sounddevice(tmp_path):
-    code = ("import sys; from talkbalance.cli import main; "
+    code = ("import sys; from talkbalance.cli.main import main; "
             f"rc = main(['live', '--replay', {str(DEMO_FILE)!r}, '--speed', '200', '--no-plot', '--duration', '2', "
             f"'--out', {str(tmp_path / 's')!r}]); "
             "assert rc == 0 and 'sounddevice' not in sys.modules, sorted(m for m in sys.modules if 'sound' in m)")
@@ -210,7 +210,7 @@ def test_no_display_falls_back_to_the_status_line(tmp_path):
 
 def test_missing_sounddevice_says_how_to_install_it(tmp_path):
     # sounddevice made unimportable, as on a machine without it; analysis and replay never need it
-    code = ("import sys; sys.modules['sounddevice'] = None; from talkbalance.cli import main; "
+    code = ("import sys; sys.modules['sounddevice'] = None; from talkbalance.cli.main import main; "
             "sys.exit(main(['devices']))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert_user_error(proc, "pip install sounddevice", "libportaudio2", "work without it")
@@ -233,7 +233,7 @@ def test_one_signal_on_both_channels_ends_the_session(tmp_path, demo_audio):
 
 def test_an_earlier_session_folder_is_replaced_for_a_replay_and_kept_for_a_device(tmp_path, demo_audio):
     from talkbalance.errors import UserError
-    from talkbalance.monitor import clear_session_dir
+    from talkbalance.live.monitor import clear_session_dir
 
     sf.write(tmp_path / "short.wav", demo_audio[:16000 * 6], 16000, subtype="PCM_16")
     out = tmp_path / "s"

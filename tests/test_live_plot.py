@@ -1,4 +1,4 @@
-"""Tests for talkbalance.live_plot: the blitted live window.
+"""Tests for talkbalance.live.display.plot: the blitted live window.
 
 Under Agg: hand-made snapshots with known spurts, overlap, marks, share and cue are
 drawn, saved and read back pixel by pixel at the data positions where each thing
@@ -31,10 +31,10 @@ from matplotlib.text import Text
 from PIL import Image, features
 
 from talkbalance.config import load_config
-from talkbalance.engine import Engine
-from talkbalance.live_plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, _text, interactive_display_available
-from talkbalance.live_view import LiveView, Mark, Snapshot
-from talkbalance.report import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
+from talkbalance.core.engine import Engine
+from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, _text, interactive_display_available
+from talkbalance.live.view import LiveView, Mark, Snapshot
+from talkbalance.report.png import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
 
 from conftest import DEMO, ROOT
 
@@ -207,7 +207,7 @@ def test_share_bar_reads_the_trainees_share_from_the_left_whichever_channel(trai
 def test_report_reads_the_share_bar_the_same_way(tmp_path):
     from test_report import result_from_spurts   # noqa: PLC0415
 
-    from talkbalance.report import report_figure
+    from talkbalance.report.png import report_figure
 
     for trainee, roles in ((0, ("trainee", "client")), (1, ("client", "trainee"))):
         result = result_from_spurts([[(0, 3)], [(4, 11)]], 12, roles=roles)   # A 30 %, B 70 %
@@ -413,7 +413,7 @@ import json, os, pickle, sys, time
 import numpy as np
 from PIL import Image, ImageGrab
 import matplotlib
-from talkbalance.live_plot import LivePlot, interactive_display_available
+from talkbalance.live.display.plot import LivePlot, interactive_display_available
 
 snaps = pickle.load(open(sys.argv[1], "rb"))
 out = {"available": interactive_display_available(), "backend": matplotlib.get_backend()}
@@ -447,7 +447,7 @@ def _env_without_display() -> dict:
 @pytest.mark.parametrize("backend", [None, "TkAgg"])
 def test_no_interactive_display_without_display(backend):
     env = _env_without_display() | ({"MPLBACKEND": backend} if backend else {})
-    code = "from talkbalance.live_plot import interactive_display_available as f; print(f())"
+    code = "from talkbalance.live.display.plot import interactive_display_available as f; print(f())"
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"

@@ -9,7 +9,7 @@ import soundfile as sf
 import soxr
 
 from conftest import DEMO, shared_data
-from talkbalance.analyze import analyze_files
+from talkbalance.cli.analyze import analyze_files
 from talkbalance.config import Config
 from benchmarks.realcalls import three_copies
 

@@ -1,4 +1,4 @@
-"""Tests for talkbalance.report: render report.png for typical and degenerate sessions."""
+"""Tests for talkbalance.report.png: render report.png for typical and degenerate sessions."""
 from __future__ import annotations
 
 import io
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from talkbalance.config import Config
-from talkbalance.events import FrameRules, derive
-from talkbalance.figures import summarize
-from talkbalance.intervals import as_intervals
-from talkbalance.model import Conversation, Quality, SessionResult, Spurt
-from talkbalance.report import SPEAKER_COLOURS, report_figure, report_png
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.metrics import summarize
+from talkbalance.core.intervals import as_intervals
+from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
+from talkbalance.report.png import SPEAKER_COLOURS, report_figure, report_png
 
 FRAME_S = 0.01
 RULES = FrameRules(20, 100, 30)                # 0.2 s, 1.0 s, 0.3 s at 10 ms frames

@@ -13,8 +13,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.score import match_onsets, prf, score, summarize  # noqa: E402
-from talkbalance.events import FrameRules, derive  # noqa: E402
-from talkbalance.model import Conversation, Event, Spurt  # noqa: E402
+from talkbalance.core.events import FrameRules, derive  # noqa: E402
+from talkbalance.core.types import Conversation, Event, Spurt  # noqa: E402
 
 RULES = FrameRules(20, 100, 30)
 approx = pytest.approx

@@ -26,7 +26,7 @@ from benchmarks.simulate import (  # noqa: E402
     simulate,
     write_reference,
 )
-from talkbalance.intervals import bridge, drop_short, runs  # noqa: E402
+from talkbalance.core.intervals import bridge, drop_short, runs  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "librispeech_dev"
 DEFAULT_SEED = 7

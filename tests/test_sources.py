@@ -1,4 +1,4 @@
-"""Tests for talkbalance.sources: real files written with soundfile into tmp_path."""
+"""Tests for talkbalance.io.inputs: real files written with soundfile into tmp_path."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from talkbalance.errors import UserError
-from talkbalance.sources import SessionSource, SourceInfo, open_session
+from talkbalance.io.inputs import SessionSource, SourceInfo, open_session
 
 RATE_HZ = 16000
 

@@ -1,4 +1,4 @@
-"""The band-by-band bleed test (talkbalance/spectral.py), on signals with known answers: a tone's band, the
+"""The band-by-band bleed test (talkbalance/core/crosstalk/spectral.py), on signals with known answers: a tone's band, the
 decaying tail, a learned per-band coupling and its gain step, the unexplained share; and in the engine, a
 reverberant bleed that the broadband test lets through more often."""
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from benchmarks.score import activity
 from benchmarks.systems import talkbalance_system
 from talkbalance.config import Config
-from talkbalance.intervals import bridge, drop_short, runs
-from talkbalance.model import Spurt
-from talkbalance.spectral import (BANDS, LOW_HZ, MEMORY, MIN_FRAMES, TAIL_DB_PER_S, TAIL_FRAMES, TINY, BandAnalyser,
+from talkbalance.core.intervals import bridge, drop_short, runs
+from talkbalance.core.types import Spurt
+from talkbalance.core.crosstalk.spectral import (BANDS, LOW_HZ, MEMORY, MIN_FRAMES, TAIL_DB_PER_S, TAIL_FRAMES, TINY, BandAnalyser,
                                   BandBleed, tail, unexplained_share)
 
 RATE = 16000

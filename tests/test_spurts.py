@@ -1,4 +1,4 @@
-"""Tests for talkbalance.spurts.SpurtTracker: frame decisions -> talk spurts.
+"""Tests for talkbalance.core.spurts.SpurtTracker: frame decisions -> talk spurts.
 
 Defaults used throughout (10 ms frames): min_pause = 20 frames (0.20 s),
 min_spurt = 10 frames (0.10 s). Silences shorter than min_pause are bridged
@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkbalance.intervals import bridge, drop_short, runs
-from talkbalance.model import Spurt
-from talkbalance.spurts import SpurtTracker
+from talkbalance.core.intervals import bridge, drop_short, runs
+from talkbalance.core.types import Spurt
+from talkbalance.core.spurts import SpurtTracker
 
 PAUSE = 20
 SPURT = 10

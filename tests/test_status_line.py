@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from talkbalance.live_view import Mark, Snapshot
-from talkbalance.status_line import StatusLine, status_text
+from talkbalance.live.view import Mark, Snapshot
+from talkbalance.live.display.status_line import StatusLine, status_text
 
 
 def snapshot(**changes) -> Snapshot:

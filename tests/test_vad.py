@@ -4,7 +4,7 @@ import soundfile as sf
 import webrtcvad
 
 from conftest import DEMO
-from talkbalance.vad import FrameVad
+from talkbalance.core.vad import FrameVad
 
 
 def test_fast_path_matches_is_speech():

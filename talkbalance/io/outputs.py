@@ -13,7 +13,7 @@ from pathlib import Path
 
 from talkbalance import __version__
 from talkbalance.config import Config
-from talkbalance.model import Event, SessionResult, Spurt
+from talkbalance.core.types import Event, SessionResult, Spurt
 
 SCHEMA_VERSION = 1
 OUTPUT_FILES = ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png")   # summary.json first
@@ -132,7 +132,7 @@ def write_outputs(out_dir: Path, result: SessionResult, source: dict, cfg: Confi
     earlier run untouched, or files whose ``summary.json`` says ``"complete": false``,
     or the complete new run; never a mix that claims to be complete.
     """
-    from talkbalance.report import report_png
+    from talkbalance.report.png import report_png
 
     summary = build_summary(result, source, cfg)
     files = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),

@@ -20,15 +20,15 @@ import threading
 import time
 from pathlib import Path
 
-from talkbalance.capture import Block, End
+from talkbalance.live.capture import Block, End
 from talkbalance.config import Config
-from talkbalance.dropouts import DropoutDetector
-from talkbalance.engine import Engine
+from talkbalance.live.dropouts import DropoutDetector
+from talkbalance.core.engine import Engine
 from talkbalance.errors import UserError
-from talkbalance.live_view import LiveView, Snapshot
-from talkbalance.model import Event
-from talkbalance.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
-from talkbalance.recorder import WavRecorder
+from talkbalance.live.view import LiveView, Snapshot
+from talkbalance.core.types import Event
+from talkbalance.io.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
+from talkbalance.io.wav import WavRecorder
 
 SUMMARY_EVERY_S = 5.0       # wall-clock seconds between interim summary.json saves
 SYNC_EVERY_S = 1.0          # audio.wav and events.csv reach the disk at least this often

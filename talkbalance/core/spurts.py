@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from talkbalance.intervals import runs
-from talkbalance.model import Spurt
+from talkbalance.core.intervals import runs
+from talkbalance.core.types import Spurt
 
 
 class SpurtTracker:

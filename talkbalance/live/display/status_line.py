@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from talkbalance.live_view import Snapshot
+from talkbalance.live.view import Snapshot
 
 PLAIN_EVERY_S = 10.0       # when the output is not a terminal, print a full line this often
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from talkbalance.sources import wav_data_layout
+from talkbalance.io.inputs import wav_data_layout
 
 SAMPLE_BYTES = 2          # 16-bit PCM
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from talkbalance.engine import Engine
-from talkbalance.events import derive, floor_turns, pending_overlaps, settled_frame, to_frames
-from talkbalance.model import Event, Spurt
+from talkbalance.core.engine import Engine
+from talkbalance.core.events import derive, floor_turns, pending_overlaps, settled_frame, to_frames
+from talkbalance.core.types import Event, Spurt
 
 WINDOW_S = 60.0          # seconds of timeline shown
 CUE_HOLD_S = 5.0         # an interruption cue stays up this long

@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from talkbalance.capture import DeviceInput, FileInput, choose_device
+from talkbalance.live.capture import DeviceInput, FileInput, choose_device
 from talkbalance.config import Config
 from talkbalance.errors import UserError
-from talkbalance.live import Inbox, LiveSession
-from talkbalance.outputs import clear_earlier_results, earlier_results
-from talkbalance.status_line import StatusLine
+from talkbalance.live.session import Inbox, LiveSession
+from talkbalance.io.outputs import clear_earlier_results, earlier_results
+from talkbalance.live.display.status_line import StatusLine
 
 DISPLAY_EVERY_S = 0.1
 
@@ -95,7 +95,7 @@ def _show_until_end(source, session: LiveSession, display, stop: threading.Event
 def _open_display(session: LiveSession, plot: bool):
     """The plot window when asked for and a display exists, else the console status line."""
     if plot:
-        from talkbalance.live_plot import LivePlot, interactive_display_available
+        from talkbalance.live.display.plot import LivePlot, interactive_display_available
 
         if interactive_display_available():
             return LivePlot(session.latest)

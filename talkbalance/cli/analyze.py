@@ -7,12 +7,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from talkbalance.config import Config
-from talkbalance.engine import Engine
+from talkbalance.core.engine import Engine
 from talkbalance.errors import UserError
-from talkbalance.model import SessionResult
-from talkbalance.outputs import write_outputs
-from talkbalance.sources import open_session
-from talkbalance.wording import plural, speaker_label
+from talkbalance.core.types import SessionResult
+from talkbalance.io.outputs import write_outputs
+from talkbalance.io.inputs import open_session
+from talkbalance.core.wording import plural, speaker_label
 
 BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 

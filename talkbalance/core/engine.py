@@ -11,13 +11,13 @@ import dataclasses
 import numpy as np
 
 from talkbalance.config import Config
-from talkbalance.crosstalk import CrosstalkGate
-from talkbalance.events import FrameRules, derive, to_frames
-from talkbalance.figures import summarize
-from talkbalance.model import Conversation, Quality, SessionResult, Spurt
-from talkbalance.resample import StreamResampler
-from talkbalance.spurts import SpurtTracker
-from talkbalance.vad import FrameVad
+from talkbalance.core.crosstalk.gate import CrosstalkGate
+from talkbalance.core.events import FrameRules, derive, to_frames
+from talkbalance.core.metrics import summarize
+from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
+from talkbalance.core.resample import StreamResampler
+from talkbalance.core.spurts import SpurtTracker
+from talkbalance.core.vad import FrameVad
 
 CHANNELS = 2
 CLIP_LEVEL = 32767 / 32768          # a float sample at or above this is counted as clipped

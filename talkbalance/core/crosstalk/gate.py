@@ -41,9 +41,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from talkbalance.canceller import BleedCanceller, LeakFilter
+from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
 from talkbalance.config import Crosstalk
-from talkbalance.spectral import BANDS, TAIL_FRAMES, TINY, BandAnalyser, BandBleed, tail, unexplained_share
+from talkbalance.core.crosstalk.spectral import BANDS, TAIL_FRAMES, TINY, BandAnalyser, BandBleed, tail, unexplained_share
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate

@@ -21,9 +21,9 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import offset_copy
 
-from talkbalance.intervals import as_intervals, intersection, union
-from talkbalance.model import SessionResult
-from talkbalance.wording import clock, plural, speaker_label
+from talkbalance.core.intervals import as_intervals, intersection, union
+from talkbalance.core.types import SessionResult
+from talkbalance.core.wording import clock, plural, speaker_label
 
 SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 SIZE_IN = (16, 10)

@@ -10,8 +10,8 @@ from itertools import takewhile
 from dataclasses import dataclass
 
 from talkbalance.config import Config
-from talkbalance.intervals import as_intervals, complement, union
-from talkbalance.model import Conversation, Event, FloorChange, Spurt, Turn
+from talkbalance.core.intervals import as_intervals, complement, union
+from talkbalance.core.types import Conversation, Event, FloorChange, Spurt, Turn
 
 
 @dataclass(frozen=True)

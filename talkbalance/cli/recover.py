@@ -11,10 +11,10 @@ from pathlib import Path
 
 import soundfile as sf
 
-from talkbalance.analyze import analyze_files
+from talkbalance.cli.analyze import analyze_files
 from talkbalance.config import Config, config_from_tables
 from talkbalance.errors import UserError
-from talkbalance.recorder import repair_wav
+from talkbalance.io.wav import repair_wav
 
 
 def recover_session(folder: Path) -> tuple[dict, str]:

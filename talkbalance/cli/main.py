@@ -12,7 +12,7 @@ from pathlib import Path
 from talkbalance import __version__
 from talkbalance.config import Speakers, load_config, names_from_files
 from talkbalance.errors import UserError
-from talkbalance.outputs import earlier_results
+from talkbalance.io.outputs import earlier_results
 
 
 DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one headset mic per person: talk "
@@ -111,7 +111,7 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from talkbalance.analyze import analyze_files, format_summary
+    from talkbalance.cli.analyze import analyze_files, format_summary
 
     if len(args.inputs) > 2:
         raise UserError(f"got {len(args.inputs)} input files; pass one stereo file or two mono files (one per person).")
@@ -133,8 +133,8 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_live(args) -> int:
-    from talkbalance.analyze import format_summary
-    from talkbalance.monitor import LiveOptions, clear_session_dir, default_session_dir, run_live
+    from talkbalance.cli.analyze import format_summary
+    from talkbalance.live.monitor import LiveOptions, clear_session_dir, default_session_dir, run_live
 
     if args.speed != 1.0 and not args.replay:
         raise UserError("--speed only applies to --replay FILE; a live device runs in real time.")
@@ -156,15 +156,15 @@ def cmd_live(args) -> int:
 
 
 def cmd_devices(args) -> int:
-    from talkbalance.capture import device_table, input_devices
+    from talkbalance.live.capture import device_table, input_devices
 
     print(device_table(input_devices()))
     return 0
 
 
 def cmd_recover(args) -> int:
-    from talkbalance.analyze import format_summary
-    from talkbalance.recover import recover_session
+    from talkbalance.cli.analyze import format_summary
+    from talkbalance.cli.recover import recover_session
 
     summary, repair = recover_session(args.folder)
     print(f"{args.folder}: {repair}; every output file written again.")

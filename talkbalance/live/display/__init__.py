@@ -1,0 +1,1 @@
+"""What a trainee sees during a live session: the blitted plot window and the console status line."""
