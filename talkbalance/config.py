@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from talkbalance.errors import UserError
+from talkbalance.errors import ConfigError
 
 ROLES = ("", "trainee", "client")
 
@@ -91,10 +91,10 @@ class Config:
         """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""
         spk = self.speakers
         if names is not None:
-            spk = dataclasses.replace(spk, names=_check_names(names, "--speakers"))
+            spk = dataclasses.replace(spk, names=_check_names(names, "`speakers`"))
         if trainee is not None:
             if trainee not in spk.names:
-                raise UserError(f"--trainee {trainee!r} is not one of the speakers {', '.join(spk.names)}; "
+                raise ConfigError(f"`trainee` {trainee!r} is not one of the speakers {', '.join(spk.names)}; "
                                 f"pass one of those names.")
             roles = tuple("trainee" if n == trainee else "client" for n in spk.names)
             spk = dataclasses.replace(spk, roles=roles)
@@ -104,9 +104,9 @@ class Config:
 def _check_names(names, where: str) -> tuple[str, str]:
     names = tuple(str(n).strip() for n in names)
     if len(names) != 2 or not all(names) or names[0] == names[1]:
-        raise UserError(f"{where} needs two different non-empty speaker names, e.g. trainee,client.")
+        raise ConfigError(f"{where} needs two different non-empty speaker names, e.g. trainee,client.")
     if any(any(c in n for c in " \t,\n") for n in names):
-        raise UserError(f"{where}: speaker names may not contain spaces, tabs or commas ({', '.join(names)}).")
+        raise ConfigError(f"{where}: speaker names may not contain spaces, tabs or commas ({', '.join(names)}).")
     return names
 
 
@@ -126,38 +126,38 @@ def _check_value(source: str, key: str, f: dataclasses.Field, value):
     where = f"{source}: key '{key}'"
     if f.type in ("bool", bool):
         if not isinstance(value, bool):
-            raise UserError(f"{where} must be true or false, not {value!r}.")
+            raise ConfigError(f"{where} must be true or false, not {value!r}.")
         return value
     meta = f.metadata
     kind = meta["kind"]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-        raise UserError(f"{where} must be {'an integer' if kind is int else 'a number'}, not {value!r}.")
+        raise ConfigError(f"{where} must be {'an integer' if kind is int else 'a number'}, not {value!r}.")
     if meta["choices"] and value not in meta["choices"]:
-        raise UserError(f"{where} must be one of {', '.join(map(str, meta['choices']))}, not {value!r}.")
+        raise ConfigError(f"{where} must be one of {', '.join(map(str, meta['choices']))}, not {value!r}.")
     if not meta["lo"] <= value <= meta["hi"]:
-        raise UserError(f"{where} must be between {meta['lo']} and {meta['hi']}, not {value!r}.")
+        raise ConfigError(f"{where} must be between {meta['lo']} and {meta['hi']}, not {value!r}.")
     return kind(value)
 
 
 def _section(source: str, name: str, cls, table) -> object:
     if not isinstance(table, dict):
-        raise UserError(f"{source}: '{name}' must be a table ([{name}]).")
+        raise ConfigError(f"{source}: '{name}' must be a table ([{name}]).")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     values = {}
     for key, value in table.items():
         if key not in fields:
-            raise UserError(f"{source}: unknown key '{name}.{key}'; known keys in [{name}] are "
+            raise ConfigError(f"{source}: unknown key '{name}.{key}'; known keys in [{name}] are "
                             f"{', '.join(fields)}.")
         f = fields[key]
         if name == "speakers":
             if not isinstance(value, list) or len(value) != 2:
-                raise UserError(f"{source}: key 'speakers.{key}' must be a list of two strings.")
+                raise ConfigError(f"{source}: key 'speakers.{key}' must be a list of two strings.")
             if key == "names":
                 values[key] = _check_names(value, f"{source}: key 'speakers.names'")
             else:
                 bad = [r for r in value if r not in ROLES]
                 if bad:
-                    raise UserError(f"{source}: key 'speakers.roles' has {bad[0]!r}; roles are "
+                    raise ConfigError(f"{source}: key 'speakers.roles' has {bad[0]!r}; roles are "
                                     f"\"trainee\", \"client\" or \"\".")
                 values[key] = tuple(value)
         else:
@@ -173,11 +173,11 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"{path}: config file not found; check the path given to --config.") from None
+        raise ConfigError(f"{path}: config file not found; check the path given to `config`.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the config file ({exc}); pass a readable TOML file.") from None
+        raise ConfigError(f"{path}: cannot read the config file ({exc}); pass a readable TOML file.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML ({exc}); fix the syntax or start from configs/default.toml.") from None
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax or start from configs/default.toml.") from None
     return config_from_tables(data, str(path))
 
 
@@ -187,11 +187,11 @@ def config_from_tables(data: dict, source: str) -> Config:
     values = {}
     for name, table in data.items():
         if name not in sections:
-            raise UserError(f"{source}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")
+            raise ConfigError(f"{source}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")
         values[name] = _section(source, name, sections[name], table)
     cfg = dataclasses.replace(Config(), **values)
     c = cfg.coaching
     if c.talk_share_min > c.talk_share_max:
-        raise UserError(f"{source}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
+        raise ConfigError(f"{source}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
                         f"'coaching.talk_share_max' ({c.talk_share_max}).")
     return cfg

@@ -1,5 +1,25 @@
-"""The one exception type for user mistakes: the CLI prints its message, no traceback."""
+"""The errors a user can cause. Each message is one sentence naming the file, the problem and the fix.
+
+Messages name parameters as the Python API spells them, in backquotes (`channels`); the command
+line turns those names into its flags (``cli.main.FLAGS``).
+"""
 
 
-class UserError(Exception):
-    """Bad input or arguments; the message is one sentence naming the file, the problem and the fix."""
+class TalkbalanceError(Exception):
+    """A mistake in what talkbalance was given; the CLI prints the message, no traceback."""
+
+
+class InputError(TalkbalanceError):
+    """An input recording or session folder is missing, unreadable or of the wrong layout."""
+
+
+class ConfigError(TalkbalanceError):
+    """A setting, config file or option value is not valid."""
+
+
+class DeviceError(TalkbalanceError):
+    """A sound device cannot be found, opened or used."""
+
+
+class OutputError(TalkbalanceError):
+    """The results cannot be written, or would replace what must not be lost."""

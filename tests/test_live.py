@@ -232,7 +232,7 @@ def test_one_signal_on_both_channels_ends_the_session(tmp_path, demo_audio):
 
 
 def test_an_earlier_session_folder_is_replaced_for_a_replay_and_kept_for_a_device(tmp_path, demo_audio):
-    from talkbalance.errors import UserError
+    from talkbalance.errors import OutputError
     from talkbalance.live.monitor import clear_session_dir
 
     sf.write(tmp_path / "short.wav", demo_audio[:16000 * 6], 16000, subtype="PCM_16")
@@ -244,6 +244,6 @@ def test_an_earlier_session_folder_is_replaced_for_a_replay_and_kept_for_a_devic
     assert second.returncode == 0, second.stderr
     assert f"{out}/ held an earlier session's files; they were removed." in second.stderr
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
-    with pytest.raises(UserError, match="already holds a recorded session"):   # a device recording is never lost
+    with pytest.raises(OutputError, match="already holds a recorded session"):   # a device recording is never lost
         clear_session_dir(out, replay=False)
     assert (out / "audio.wav").exists() and (out / "summary.json").exists()

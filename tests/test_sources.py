@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from talkbalance.errors import UserError
+from talkbalance.errors import InputError
 from talkbalance.io.inputs import SessionSource, SourceInfo, open_session
 
 RATE_HZ = 16000
@@ -217,8 +217,8 @@ def test_truncated_wav_reads_available_part_with_warning(tmp_path):
 
 
 def _expect_user_error(paths, phrase: str, name: str, **kwargs) -> str:
-    """Open (and fully read) the session; assert a UserError naming `name` and containing `phrase`."""
-    with pytest.raises(UserError) as caught:
+    """Open (and fully read) the session; assert a InputError naming `name` and containing `phrase`."""
+    with pytest.raises(InputError) as caught:
         with open_session(paths, **kwargs) as source:
             for _ in source.blocks():
                 pass
@@ -262,20 +262,20 @@ def test_truncated_flac_fails_mid_read(tmp_path):
 def test_mono_file_alone(tmp_path):
     path = _write(tmp_path / "solo.wav", _noise_int16(1000, 1), subtype="PCM_16")
     message = _expect_user_error([path], "two people are expected", "solo.wav")
-    assert "talkbalance analyze trainee.wav client.wav" in message and "--channels" in message
+    assert "trainee.wav and client.wav" in message and "`channels`" in message
 
 
 def test_stereo_file_in_a_pair(tmp_path):
     path_a = _write(tmp_path / "trainee.wav", _noise_int16(1000, 1), subtype="PCM_16")
     path_b = _write(tmp_path / "both.wav", _noise_int16(1000, 2), subtype="PCM_16")
     message = _expect_user_error([path_a, path_b], "has 2 channels", "both.wav")
-    assert "mono" in message and "--channels" in message
+    assert "mono" in message and "`channels`" in message
 
 
 def test_channels_with_two_files(tmp_path):
     path_a = _write(tmp_path / "trainee.wav", _noise_int16(1000, 1), subtype="PCM_16")
     path_b = _write(tmp_path / "client.wav", _noise_int16(1000, 1), subtype="PCM_16")
-    _expect_user_error([path_a, path_b], "--channels", "client.wav", channels=(1, 2))
+    _expect_user_error([path_a, path_b], "`channels`", "client.wav", channels=(1, 2))
 
 
 def test_nan_in_float_wav_names_time(tmp_path):
@@ -315,7 +315,7 @@ def test_same_channel_twice(tmp_path):
 
 def test_wrong_number_of_paths(tmp_path):
     paths = [str(tmp_path / f"p{i}.wav") for i in range(3)]
-    with pytest.raises(UserError, match="got 3 paths"):
+    with pytest.raises(InputError, match="got 3 paths"):
         open_session(paths)
 
 

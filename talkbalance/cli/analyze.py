@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from talkbalance.config import Config
 from talkbalance.core.engine import Engine
-from talkbalance.errors import UserError
+from talkbalance.errors import InputError, OutputError
 from talkbalance.core.types import SessionResult
 from talkbalance.io.outputs import write_outputs
 from talkbalance.io.inputs import open_session
@@ -28,7 +28,7 @@ def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[
     with open_session(paths, channels) as source:
         info = source.info
         if info.duration_s * 1000 < cfg.vad.frame_ms:
-            raise UserError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
+            raise InputError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
                             f"audio, less than one {cfg.vad.frame_ms} ms analysis frame: it is empty; re-export "
                             "the recording.")
         engine = Engine(cfg, info.sample_rate_hz)
@@ -47,8 +47,8 @@ def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[
     try:
         summary = write_outputs(out_dir, result, src, cfg, file_id=file_id or _file_id(paths[0]))
     except OSError as exc:
-        raise UserError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
-                        "choose another --out folder or free some disk space.") from None
+        raise OutputError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
+                        "choose another `out_dir` folder or free some disk space.") from None
     return result, summary
 
 

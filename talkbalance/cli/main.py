@@ -1,17 +1,19 @@
 """The command line: ``talkbalance analyze | live | devices | recover``.
 
-User mistakes raise ``UserError``: one sentence on stderr, exit status 2, no traceback.
+User mistakes raise a ``TalkbalanceError``: one sentence on stderr (the parameter names in it turned into flags),
+exit status 2, no traceback.
 Argument errors found by argparse are reported the same way (no usage block).
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from talkbalance import __version__
 from talkbalance.config import Speakers, load_config, names_from_files
-from talkbalance.errors import UserError
+from talkbalance.errors import TalkbalanceError
 from talkbalance.io.outputs import earlier_results
 
 
@@ -22,17 +24,31 @@ SPEAKERS_HELP = ("names of the two people in channel order, e.g. maya,sam (defau
                  "with two mono files, each file's name without its extension)")
 
 
+# the parameters that library messages name (`channels`), as this command line spells them
+FLAGS = {"channels": "--channels", "device": "--device", "rate_hz": "--rate", "out_dir": "--out",
+         "config": "--config", "speakers": "--speakers", "trainee": "--trainee", "plot=False": "--no-plot"}
+
+
+class UsageError(TalkbalanceError):
+    """The command line itself is wrong: an unknown option, a missing or malformed value."""
+
+
+def for_command_line(message: str) -> str:
+    """A library message with the parameters it names (`channels`) written as this command line's flags."""
+    return re.sub(r"`([\w=]+)`", lambda m: FLAGS.get(m.group(1), m.group(0)), message)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one sentence, like every other user mistake."""
 
     def error(self, message: str):
-        raise UserError(f"{message}; see `{self.prog} --help`.")
+        raise UsageError(f"{message}; see `{self.prog} --help`.")
 
 
 def _pair(text: str, flag: str, example: str) -> list[str]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 2 or not all(parts):
-        raise UserError(f"{flag} needs two comma-separated values, e.g. {flag} {example}; got {text!r}.")
+        raise UsageError(f"{flag} needs two comma-separated values, e.g. {flag} {example}; got {text!r}.")
     return parts
 
 
@@ -40,7 +56,7 @@ def _channels(text: str) -> tuple[int, int]:
     try:
         a, b = (int(p) for p in _pair(text, "--channels", "1,2"))
     except ValueError:
-        raise UserError(f"--channels takes two channel numbers counted from 1, e.g. --channels 1,2; got {text!r}.") from None
+        raise UsageError(f"--channels takes two channel numbers counted from 1, e.g. --channels 1,2; got {text!r}.") from None
     return a, b
 
 
@@ -114,7 +130,7 @@ def cmd_analyze(args) -> int:
     from talkbalance.cli.analyze import analyze_files, format_summary
 
     if len(args.inputs) > 2:
-        raise UserError(f"got {len(args.inputs)} input files; pass one stereo file or two mono files (one per person).")
+        raise UsageError(f"got {len(args.inputs)} input files; pass one stereo file or two mono files (one per person).")
     cfg = load_config(args.config)
     names = _speakers(args.speakers)
     if names is None and len(args.inputs) == 2 and cfg.speakers.names == Speakers().names:
@@ -137,9 +153,9 @@ def cmd_live(args) -> int:
     from talkbalance.live.monitor import LiveOptions, clear_session_dir, default_session_dir, run_live
 
     if args.speed != 1.0 and not args.replay:
-        raise UserError("--speed only applies to --replay FILE; a live device runs in real time.")
+        raise UsageError("--speed only applies to --replay FILE; a live device runs in real time.")
     if args.replay and (args.device or args.rate):
-        raise UserError("--replay FILE takes its audio from the file; leave out --device and --rate.")
+        raise UsageError("--replay FILE takes its audio from the file; leave out --device and --rate.")
     cfg = load_config(args.config)
     cfg = cfg.with_speakers(names=_speakers(args.speakers), trainee=args.trainee)
     out = args.out or default_session_dir(replay=bool(args.replay))
@@ -148,7 +164,8 @@ def cmd_live(args) -> int:
     opts = LiveOptions(cfg=cfg, out_dir=out, device=args.device,
                        channels=_channels(args.channels) if args.channels else None,
                        rate_hz=args.rate, duration_s=args.duration,
-                       plot=not args.no_plot, replay=args.replay, speed=args.speed)
+                       plot=not args.no_plot, replay=args.replay, speed=args.speed,
+                       say=lambda message: print(for_command_line(message)))
     _, summary = run_live(opts)
     print(format_summary(summary))
     print(f"Session saved in {out}/ (audio.wav, summary.json, events.csv, activity.rttm, labels.txt, report.png)")
@@ -177,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return commands[args.command](args)
-    except UserError as exc:
-        print(f"talkbalance: error: {exc}", file=sys.stderr)
+    except TalkbalanceError as exc:
+        print(f"talkbalance: error: {for_command_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("talkbalance: interrupted", file=sys.stderr)

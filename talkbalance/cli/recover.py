@@ -13,7 +13,7 @@ import soundfile as sf
 
 from talkbalance.cli.analyze import analyze_files
 from talkbalance.config import Config, config_from_tables
-from talkbalance.errors import UserError
+from talkbalance.errors import InputError
 from talkbalance.io.wav import repair_wav
 
 
@@ -21,17 +21,17 @@ def recover_session(folder: Path) -> tuple[dict, str]:
     """Repair and re-analyse ``folder``; return the new summary and a one-line account of the repair."""
     audio = folder / "audio.wav"
     if not folder.exists():
-        raise UserError(f"{folder}: folder not found; check the path (live sessions are saved in "
+        raise InputError(f"{folder}: folder not found; check the path (live sessions are saved in "
                         "recordings/<start time>_practice).")
     if not folder.is_dir():
-        raise UserError(f"{folder} is a file, not a session folder; pass the folder that holds audio.wav.")
+        raise InputError(f"{folder} is a file, not a session folder; pass the folder that holds audio.wav.")
     if not audio.is_file():
-        raise UserError(f"{folder}: there is no audio.wav here; pass the folder of a live session "
+        raise InputError(f"{folder}: there is no audio.wav here; pass the folder of a live session "
                         "(recordings/<start time>_practice).")
     try:
         before, after = repair_wav(audio)
     except (ValueError, OSError) as exc:
-        raise UserError(f"{audio}: cannot repair it ({exc}); it is not a WAV file written by talkbalance live.") from None
+        raise InputError(f"{audio}: cannot repair it ({exc}); it is not a WAV file written by talkbalance live.") from None
     cfg, settings = _session_config(folder)
     rate = sf.info(str(audio)).samplerate
     repair = (f"audio.wav header repaired: {before / rate:.2f} s → {after / rate:.2f} s of audio"

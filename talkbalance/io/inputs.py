@@ -5,14 +5,14 @@ readability, channel layout, sample rate, length) and `SessionSource.blocks` str
 aligned ``(n, 2)`` blocks -- column 0 is the first person, column 1 the second --
 reading with soundfile block by block so memory stays flat for any file length.
 
-Every user mistake raises `UserError` with one sentence naming the file, the problem
+Every user mistake raises `InputError` with one sentence naming the file, the problem
 and the fix.
 
 Truncated files: libsndfile reads a truncated WAV as a shorter file (it trusts the
 bytes present, not the header), so for WAV we compare the header's declared data size
 with the bytes present and, when the file is cut short, analyse the part that is there
 and add a warning.  A file whose decoder fails part-way (e.g. a truncated FLAC: "lost
-sync") or that ends before its announced length raises `UserError` saying it appears
+sync") or that ends before its announced length raises `InputError` saying it appears
 truncated or corrupt.  A truncated file with no decodable samples at all (header-only
 WAV, cut OGG) is reported as containing no audio.
 """
@@ -27,7 +27,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from talkbalance.errors import UserError
+from talkbalance.errors import InputError
 
 MIN_RATE_HZ = 8000
 MAX_RATE_HZ = 96000
@@ -39,7 +39,7 @@ FLOAT_SUBTYPES = frozenset(
     {"FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
 )
 READABLE_FORMATS_HINT = "WAV, FLAC, OGG..."
-TWO_FILE_EXAMPLE = "talkbalance analyze trainee.wav client.wav"
+TWO_FILE_EXAMPLE = "e.g. trainee.wav and client.wav"
 WAV_UNKNOWN_DATA_SIZES = (0, 0xFFFFFFFF)  # written by streaming encoders that never patch the header
 
 
@@ -87,19 +87,19 @@ def open_session(
     """Open one multichannel file or two mono files as a two-speaker session.
 
     `channels` are 1-based picks (first person, second person) from a single
-    multichannel file; default (1, 2).  Raises `UserError` on any bad input.
+    multichannel file; default (1, 2).  Raises `InputError` on any bad input.
     """
     path_strs = [os.fspath(p) for p in paths]
     if len(path_strs) == 1:
         return _open_single(path_strs[0], channels)
     if len(path_strs) == 2:
         if channels is not None:
-            raise UserError(
-                f"--channels was given with two files ({path_strs[0]}, {path_strs[1]}) but it only "
-                "applies to one multichannel file; drop --channels or pass a single multichannel file."
+            raise InputError(
+                f"`channels` was given with two files ({path_strs[0]}, {path_strs[1]}) but it only "
+                "applies to one multichannel file; drop `channels` or pass a single multichannel file."
             )
         return _open_pair(path_strs[0], path_strs[1])
-    raise UserError(
+    raise InputError(
         f"Expected one stereo file or two mono files but got {len(path_strs)} paths; "
         f"pass one stereo file or two mono files ({TWO_FILE_EXAMPLE})."
     )
@@ -163,9 +163,9 @@ def _open_single(path: str, channels: tuple[int, int] | None) -> SessionSource:
     try:
         n_channels = inp.sound.channels
         if n_channels < 2:
-            raise UserError(
+            raise InputError(
                 f"{path} is mono but two people are expected; pass two mono files "
-                f"({TWO_FILE_EXAMPLE}) or pick two channels of one multichannel file with --channels."
+                f"({TWO_FILE_EXAMPLE}) or pick two channels of one multichannel file with `channels`."
             )
         warnings = _truncation_warnings(inp)
         if channels is None:
@@ -173,7 +173,7 @@ def _open_single(path: str, channels: tuple[int, int] | None) -> SessionSource:
             if n_channels > 2:
                 warnings.append(
                     f"{path} has {n_channels} channels; using channels 1 and 2 "
-                    "(pick others with --channels)."
+                    "(pick others with `channels`)."
                 )
         inp.picks = _validate_channels(path, channels, n_channels)
         info = SourceInfo(
@@ -238,7 +238,7 @@ def _open_input(path: str) -> _Input:
     try:
         sound = sf.SoundFile(path)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
-        raise UserError(
+        raise InputError(
             f"{path} is not a readable audio file ({READABLE_FORMATS_HINT}): {_reason(exc)}; "
             "convert it to WAV or FLAC and try again."
         ) from None
@@ -254,16 +254,16 @@ def _open_input(path: str) -> _Input:
 
 def _require_existing_nonempty(path: str) -> None:
     if not os.path.exists(path):
-        raise UserError(f"{path}: file not found; check the path and spelling.")
+        raise InputError(f"{path}: file not found; check the path and spelling.")
     if os.path.isdir(path):
-        raise UserError(f"{path} is a directory, not an audio file; pass the path of a WAV, FLAC or OGG file.")
+        raise InputError(f"{path} is a directory, not an audio file; pass the path of a WAV, FLAC or OGG file.")
     if os.path.getsize(path) == 0:
-        raise UserError(f"{path} is empty (0 bytes); re-export or re-copy the recording.")
+        raise InputError(f"{path} is empty (0 bytes); re-export or re-copy the recording.")
 
 
 def _require_samples(inp: _Input) -> None:
     if inp.frames <= 0:
-        raise UserError(
+        raise InputError(
             f"{inp.path} contains no audio samples (only a header, or the file is truncated); "
             "re-export the recording."
         )
@@ -271,7 +271,7 @@ def _require_samples(inp: _Input) -> None:
 
 def _require_supported_rate(inp: _Input) -> None:
     if not MIN_RATE_HZ <= inp.rate_hz <= MAX_RATE_HZ:
-        raise UserError(
+        raise InputError(
             f"{inp.path} has a sample rate of {inp.rate_hz} Hz, outside the supported "
             f"{MIN_RATE_HZ // 1000}-{MAX_RATE_HZ // 1000} kHz range; re-export it at e.g. 16000 or 48000 Hz."
         )
@@ -279,28 +279,28 @@ def _require_supported_rate(inp: _Input) -> None:
 
 def _require_mono(inp: _Input) -> None:
     if inp.sound.channels != 1:
-        raise UserError(
+        raise InputError(
             f"{inp.path} has {inp.sound.channels} channels but two-file input needs one mono file per "
-            "person; pass two mono files or use --channels on one multichannel file."
+            "person; pass two mono files or use `channels` on one multichannel file."
         )
 
 
 def _validate_channels(path: str, channels: tuple[int, int], n_channels: int) -> list[int]:
-    """Turn 1-based (first, second) channel picks into 0-based indices, or raise UserError."""
+    """Turn 1-based (first, second) channel picks into 0-based indices, or raise InputError."""
     if len(channels) != 2:
-        raise UserError(
-            f"--channels for {path} needs exactly two channel numbers (one per person), "
-            f"got {len(channels)}; pass e.g. --channels 1,2."
+        raise InputError(
+            f"`channels` for {path} needs exactly two channel numbers (one per person), "
+            f"got {len(channels)}; pass e.g. `channels` 1,2."
         )
     for ch in channels:
         if not isinstance(ch, (int, np.integer)) or not 1 <= ch <= n_channels:
-            raise UserError(
+            raise InputError(
                 f"Channel {ch} is out of range for {path}, which has {n_channels} channels; "
                 f"pick channels between 1 and {n_channels}."
             )
     if channels[0] == channels[1]:
-        raise UserError(
-            f"--channels picks channel {channels[0]} of {path} twice; pick two different channels, one per person."
+        raise InputError(
+            f"`channels` picks channel {channels[0]} of {path} twice; pick two different channels, one per person."
         )
     return [int(ch) - 1 for ch in channels]
 
@@ -374,22 +374,22 @@ def _read_checked(inp: _Input, block_frames: int, out_dtype: np.dtype) -> Iterat
         yield _convert(data, out_dtype)
 
 
-def _truncated_error(inp: _Input, done_frames: int, exc: BaseException | None) -> UserError:
+def _truncated_error(inp: _Input, done_frames: int, exc: BaseException | None) -> InputError:
     detail = f" ({_reason(exc)})" if exc is not None else ""
-    return UserError(
+    return InputError(
         f"{inp.path} appears truncated or corrupt: reading failed after {done_frames / inp.rate_hz:.2f} s "
         f"of {inp.duration_s:.2f} s{detail}; re-export or re-copy the recording."
     )
 
 
 def _require_finite(inp: _Input, data: np.ndarray, done_frames: int) -> None:
-    """Raise UserError at the first NaN/inf sample of a float block."""
+    """Raise InputError at the first NaN/inf sample of a float block."""
     finite = np.isfinite(data)
     if finite.all():
         return
     first_bad_row = int(np.argmin(finite.all(axis=1)))
     time_s = (done_frames + first_bad_row) / inp.rate_hz
-    raise UserError(
+    raise InputError(
         f"{inp.path} is damaged: it contains NaN or infinite samples starting at {time_s:.2f} s; "
         "re-export it from the recording software."
     )

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from talkbalance.core.engine import to_int16
-from talkbalance.errors import UserError
+from talkbalance.errors import DeviceError, InputError
 from talkbalance.live.server_watch import StreamMoveWatch
 from talkbalance.io.inputs import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 
 BLOCK_S = 0.1             # seconds per block delivered to the queue
 READ_BLOCKS = 25          # a replayed file is read this many blocks at a time
 PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get install libportaudio2; "
-                  "macOS: brew install portaudio); `analyze` and `live --replay` work without it")
+                  "macOS: brew install portaudio); file analysis and replays work without it")
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ def sounddevice():
     try:
         import sounddevice as sd
     except ImportError:
-        raise UserError(f"live capture needs the Python package sounddevice and PortAudio: pip install sounddevice, "
+        raise DeviceError(f"live capture needs the Python package sounddevice and PortAudio: pip install sounddevice, "
                         f"then {PORTAUDIO_HINT}.") from None
     except OSError:
-        raise UserError(f"live capture cannot find the PortAudio library: {PORTAUDIO_HINT}.") from None
+        raise DeviceError(f"live capture cannot find the PortAudio library: {PORTAUDIO_HINT}.") from None
     return sd
 
 
@@ -87,14 +87,14 @@ def device_table(devices: list[Device]) -> str:
 def choose_device(spec: str | None, channels: tuple[int, int]) -> Device:
     """The input device named by ``spec`` (index, or part of its name); the default input when None."""
     if min(channels) < 1 or channels[0] == channels[1]:
-        raise UserError(f"--channels {channels[0]},{channels[1]}: give two different channel numbers counted from 1, "
-                        "e.g. --channels 1,2.")
+        raise DeviceError(f"`channels` {channels[0]},{channels[1]}: give two different channel numbers counted from 1, "
+                        "e.g. `channels` 1,2.")
     devices = input_devices()
     listing = "\n" + device_table(devices)
     if spec is None:
         found = [d for d in devices if d.is_default]
         if not found:
-            raise UserError("there is no default input device; pick one with --device (run `talkbalance devices`)."
+            raise DeviceError("there is no default input device; pick one with `device` (run `talkbalance devices`)."
                             + listing)
     elif spec.strip().isdigit():
         found = [d for d in devices if d.index == int(spec)]
@@ -102,17 +102,17 @@ def choose_device(spec: str | None, channels: tuple[int, int]) -> Device:
         exact = [d for d in devices if d.name.lower() == spec.lower()]
         found = exact or [d for d in devices if spec.lower() in d.name.lower()]
     if not found:
-        raise UserError(f"no input device matches --device {spec!r}; pass an index or part of a name from this list:"
+        raise DeviceError(f"no input device matches `device` {spec!r}; pass an index or part of a name from this list:"
                         + listing)
     if len(found) > 1:
-        raise UserError(f"--device {spec!r} matches {len(found)} devices; pass its index or a longer part of its name:"
+        raise DeviceError(f"`device` {spec!r} matches {len(found)} devices; pass its index or a longer part of its name:"
                         + "\n" + device_table(found))
     device = found[0]
     need = max(channels)
     if device.input_channels < need:
-        raise UserError(f"input device {device.index} ({device.name}) has {device.input_channels} input channel(s) "
+        raise DeviceError(f"input device {device.index} ({device.name}) has {device.input_channels} input channel(s) "
                         f"but channels {channels[0]},{channels[1]} were asked for; talkbalance needs one mic per "
-                        f"person: pick a device with two inputs or change --channels." + listing)
+                        f"person: pick a device with two inputs or change `channels`." + listing)
     return device
 
 
@@ -130,12 +130,12 @@ class DeviceInput:
         try:
             sd.check_input_settings(device=device.index, channels=n_channels, dtype="int16", samplerate=self.rate_hz)
         except (sd.PortAudioError, ValueError) as exc:
-            raise UserError(f"input device {device.index} ({device.name}) refuses {self.rate_hz} Hz with "
-                            f"{n_channels} channels ({exc}); omit --rate to use its default "
+            raise DeviceError(f"input device {device.index} ({device.name}) refuses {self.rate_hz} Hz with "
+                            f"{n_channels} channels ({exc}); omit `rate_hz` to use its default "
                             f"{device.default_rate_hz} Hz.") from None
         if not MIN_RATE_HZ <= self.rate_hz <= MAX_RATE_HZ:
-            raise UserError(f"--rate {self.rate_hz}: capture between {MIN_RATE_HZ} and {MAX_RATE_HZ} Hz (speech needs "
-                            f"at least {MIN_RATE_HZ}); omit --rate to use the device's {device.default_rate_hz} Hz.")
+            raise DeviceError(f"`rate_hz` {self.rate_hz}: capture between {MIN_RATE_HZ} and {MAX_RATE_HZ} Hz (speech needs "
+                            f"at least {MIN_RATE_HZ}); omit `rate_hz` to use the device's {device.default_rate_hz} Hz.")
         self._watch = StreamMoveWatch(self._moved)
         self._stream = sd.InputStream(device=device.index, channels=n_channels, samplerate=self.rate_hz,
                                       dtype="int16", blocksize=int(self.rate_hz * BLOCK_S),
@@ -160,8 +160,8 @@ class DeviceInput:
         try:
             self._stream.start()
         except self._sd.PortAudioError as exc:
-            raise UserError(f"input device {self.device.index} ({self.device.name}) cannot start ({exc}); "
-                            "is another program using it? Close it or pick another --device.") from None
+            raise DeviceError(f"input device {self.device.index} ({self.device.name}) cannot start ({exc}); "
+                            "is another program using it? Close it or pick another `device`.") from None
         self._watch.start()
 
     def stop(self) -> None:
@@ -207,7 +207,7 @@ class FileInput:
                     if self._stop.wait(max(0.0, due - time.monotonic())):
                         return
                     self._out.put(Block(to_int16(block), time.monotonic()))
-        except UserError as exc:
+        except InputError as exc:
             reason = f"the replayed file could not be read to the end: {exc}"
         finally:
             self._source.close()

@@ -12,12 +12,13 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from talkbalance.live.capture import DeviceInput, FileInput, choose_device
 from talkbalance.config import Config
-from talkbalance.errors import UserError
+from talkbalance.errors import OutputError
 from talkbalance.live.session import Inbox, LiveSession
 from talkbalance.io.outputs import clear_earlier_results, earlier_results
 from talkbalance.live.display.status_line import StatusLine
@@ -36,6 +37,7 @@ class LiveOptions:
     plot: bool = True
     replay: str | None = None
     speed: float = 1.0
+    say: Callable[[str], None] = print          # notices for the person at the console
 
 
 def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
@@ -51,7 +53,7 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(channels)}
     session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox)
     stop = threading.Event()
-    display = _open_display(session, opts.plot)
+    display = _open_display(session, opts.plot, opts.say)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     previous_int = signal.getsignal(signal.SIGINT)
     session.start()
@@ -68,7 +70,7 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         try:
             summary = session.finish()
         except OSError as exc:
-            raise session.error or UserError(
+            raise session.error or OutputError(
                 f"{opts.out_dir}: cannot finish the session files ({exc.strerror or exc}); free some disk space, "
                 "then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
     finally:
@@ -92,14 +94,14 @@ def _show_until_end(source, session: LiveSession, display, stop: threading.Event
         _wait(display, stop, DISPLAY_EVERY_S)
 
 
-def _open_display(session: LiveSession, plot: bool):
+def _open_display(session: LiveSession, plot: bool, say: Callable[[str], None]):
     """The plot window when asked for and a display exists, else the console status line."""
     if plot:
         from talkbalance.live.display.plot import LivePlot, interactive_display_available
 
         if interactive_display_available():
             return LivePlot(session.latest)
-        print("talkbalance: no display for the plot window; showing a status line instead (use --no-plot to "
+        say("talkbalance: no display for the plot window; showing a status line instead (use `plot=False` to "
               "choose this yourself).")
     return StatusLine()
 
@@ -120,7 +122,7 @@ def clear_session_dir(out_dir: Path, replay: bool) -> bool:
     """
     audio = out_dir / "audio.wav"
     if audio.exists() and not replay:
-        raise UserError(f"{out_dir} already holds a recorded session (audio.wav); pass another --out folder, "
+        raise OutputError(f"{out_dir} already holds a recorded session (audio.wav); pass another `out_dir` folder, "
                         "or move that one away first.")
     earlier = earlier_results(out_dir) + (["audio.wav"] if audio.exists() else [])
     clear_earlier_results(out_dir)

@@ -24,7 +24,7 @@ from talkbalance.live.capture import Block, End
 from talkbalance.config import Config
 from talkbalance.live.dropouts import DropoutDetector
 from talkbalance.core.engine import Engine
-from talkbalance.errors import UserError
+from talkbalance.errors import OutputError
 from talkbalance.live.view import LiveView, Snapshot
 from talkbalance.core.types import Event
 from talkbalance.io.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
@@ -61,7 +61,7 @@ class LiveSession:
         self.latest: Snapshot = self.view.snapshot()
         self.latencies_s: list[float] = []          # block arrival → snapshot published (for benchmarks)
         self.logged: list[tuple[Event, float]] = []  # each event and when it was written to events.csv
-        self.error: UserError | None = None         # a write failure, reported after saving what can be saved
+        self.error: OutputError | None = None         # a write failure, reported after saving what can be saved
         self.failure: Exception | None = None       # an unexpected error in a thread, re-raised after saving
         self.end_reason = ""
         self._dropouts = DropoutDetector(rate_hz)
@@ -70,8 +70,8 @@ class LiveSession:
             self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, 2)
             self._events_file = open(out_dir / "events.csv", "w", encoding="utf-8", newline="")
         except OSError as exc:
-            raise UserError(f"{out_dir}: cannot create the session files ({exc.strerror or exc}); "
-                            "choose another --out folder or free some disk space.") from None
+            raise OutputError(f"{out_dir}: cannot create the session files ({exc.strerror or exc}); "
+                            "choose another `out_dir` folder or free some disk space.") from None
         self._events = csv.writer(self._events_file, lineterminator="\n")
         self._events.writerow(EVENTS_HEADER)
         self._events_file.flush()
@@ -101,7 +101,7 @@ class LiveSession:
             try:
                 handle(item)
             except OSError as exc:
-                self.error = UserError(f"{self.out_dir}: writing the session stopped ({exc.strerror or exc}); "
+                self.error = OutputError(f"{self.out_dir}: writing the session stopped ({exc.strerror or exc}); "
                                        "free some disk space. Everything written before stays readable.")
                 return
             except Exception as exc:
