@@ -29,7 +29,7 @@ from pathlib import Path
 import soundfile as sf
 
 from benchmarks.paths import ROOT, results_dir
-from talkbalance.cli.analyze import BLOCK_S
+from talkbalance.api import BLOCK_S
 
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 FULL_HOURS, FULL_LONG_HOURS = 1.0, 10.0      # the full run; other lengths write to benchmarks/results/quick
@@ -40,9 +40,9 @@ from pathlib import Path
 mode, path, out, block_s = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 start = time.perf_counter()
 if mode == "analyze":
-    from talkbalance.cli.analyze import analyze_files
+    from talkbalance.cli.analyze import analyze_to_folder
     from talkbalance.config import Config
-    analyze_files([path], Path(out), Config(), quiet=True)
+    analyze_to_folder([path], Path(out), Config(), quiet=True)
 elif mode == "engine":
     import soundfile as sf
     from talkbalance.config import Config

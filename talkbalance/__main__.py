@@ -1,4 +1,4 @@
 """``python -m talkbalance`` runs the command-line interface."""
-from talkbalance.cli.main import main
+from talkbalance.cli import main
 
 raise SystemExit(main())

@@ -203,7 +203,7 @@ def test_bad_arguments(tmp_path, wav):
     assert_user_error(cli("analyze", path, "--trainee", "bob", "--out", tmp_path / "o"), "bob", "A, B")
     assert_user_error(cli("analyze", path, "--speakers", "solo", "--out", tmp_path / "o"), "--speakers")
     assert_user_error(cli("analyze", path, "--channels", "1,5", "--out", tmp_path / "o"), "ok.wav", "out of range")
-    assert_user_error(cli("analyze", path, path, path, "--out", tmp_path / "o"), "3 input files")
+    assert_user_error(cli("analyze", path, path, path, "--out", tmp_path / "o"), "got 3 paths")
 
 
 def test_default_config_file_mirrors_builtin_defaults():
@@ -277,14 +277,14 @@ def test_stopping_at_any_moment_never_leaves_a_folder_that_claims_to_be_complete
     """Ctrl-C (or a crash) while the results are written, for every write: the folder holds the earlier
     run untouched, or says it is incomplete, or holds the whole new run; never old and new files mixed."""
     from talkbalance.io import outputs
-    from talkbalance.cli.analyze import analyze_files
+    from talkbalance.cli.analyze import analyze_to_folder
     from talkbalance.config import Config
 
     stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 30)
     sf.write(tmp_path / "new.wav", stereo, sr)
     sf.write(tmp_path / "old.wav", stereo[16000 * 10:], sr)
     out = tmp_path / "out"
-    analyze_files([str(tmp_path / "old.wav")], out, Config(), quiet=True)
+    analyze_to_folder([str(tmp_path / "old.wav")], out, Config(), quiet=True)
     earlier = _output_files(out)
     real_write = outputs.write_atomic
     writes = 0
@@ -303,7 +303,7 @@ def test_stopping_at_any_moment_never_leaves_a_folder_that_claims_to_be_complete
         writes = 0
         monkeypatch.setattr(outputs, "write_atomic", interrupted_after(n))
         try:
-            analyze_files([str(tmp_path / "new.wav")], out, Config(), quiet=True)
+            analyze_to_folder([str(tmp_path / "new.wav")], out, Config(), quiet=True)
             finished = True
         except KeyboardInterrupt:
             finished = False

@@ -143,7 +143,7 @@ def test_snapshots_follow_the_session(demo):
     _, snaps, engine = _stream(cfg, audio, rate, [320] * (len(audio) // 320 + 1))
     result = engine.finish()
     last = snaps[-1]
-    speakers = result.summary["speakers"]
+    speakers = result.figures["speakers"]
     # the live counters end where the final summary ends
     assert last.interruptions == tuple(sum(s["interruptions_made"].values()) for s in speakers)
     assert last.backchannels == tuple(s["backchannels"] for s in speakers)

@@ -9,7 +9,7 @@ import soundfile as sf
 import soxr
 
 from conftest import DEMO, shared_data
-from talkbalance.cli.analyze import analyze_files
+from talkbalance.cli.analyze import analyze_to_folder
 from talkbalance.config import Config
 from benchmarks.realcalls import three_copies
 
@@ -45,7 +45,7 @@ def test_the_same_conversation_in_any_encoding_gives_the_same_figures(name, tmp_
     for suffix, (out_rate, fmt, subtype) in encodings.items():
         path = tmp_path / f"{name}_{suffix}"
         sf.write(path, np.clip(soxr.resample(audio, rate, out_rate), -1, 1), out_rate, format=fmt, subtype=subtype)
-        _, summary = analyze_files([str(path)], tmp_path / f"out_{suffix}", Config(), quiet=True)
+        summary = analyze_to_folder([str(path)], tmp_path / f"out_{suffix}", Config(), quiet=True)
         figures[suffix] = (summary["speakers"][0]["talk_share"], summary["session"]["interruptions"])
     shares = [share for share, _ in figures.values()]
     interruptions = [n for _, n in figures.values()]

@@ -102,7 +102,7 @@ def test_no_text_is_cut_off_at_the_edges(monkeypatch):
             drawn.append((self.get_text(), self.get_window_extent(renderer)))
     monkeypatch.setattr(matplotlib.text.Text, "draw", recording_draw)
     result = synthetic_session(180, seed=1, names=("trainee", "client"), roles=("trainee", "client"))
-    assert max(len(item["message"]) for item in result.summary["coaching"]) > 140     # longer than one line
+    assert max(len(item["message"]) for item in result.figures["coaching"]) > 140     # longer than one line
     fig = report_figure(result)
     fig.savefig(io.BytesIO(), format="png", dpi=fig.dpi)          # as report_png draws it
     assert len(drawn) > 30

@@ -1,62 +1,41 @@
 """``talkbalance analyze``: a recorded session through the engine into the output files."""
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
 
+from talkbalance.api import analyze_file
 from talkbalance.config import Config
-from talkbalance.core.engine import Engine
-from talkbalance.errors import InputError, OutputError
-from talkbalance.core.types import SessionResult
-from talkbalance.io.outputs import write_outputs
-from talkbalance.io.inputs import open_session
 from talkbalance.core.wording import plural, speaker_label
+from talkbalance.errors import OutputError
+from talkbalance.io.outputs import write_outputs
 
-BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 
+def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str | Path | None,
+                      channels: tuple[int, int] | None = None, speakers: Sequence[str] | None = None,
+                      trainee: str | None = None, quiet: bool = False, file_id: str | None = None,
+                      notes: tuple[str, ...] = ()) -> dict:
+    """Analyse one session (a stereo file or two mono files) with a progress bar, and write every output file;
+    return the summary. ``file_id`` names the session in the RTTM (default: the first input's name);
+    ``notes`` are added to ``quality.warnings``."""
+    with tqdm(total=None, unit="s", desc="analysing", delay=1.0, disable=quiet, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]") as bar:
+        def progress(done_s: float, total_s: float) -> None:
+            bar.total = round(total_s, 1)
+            bar.update(done_s - bar.n)
 
-def analyze_files(paths: list[str], out_dir: Path, cfg: Config, channels: tuple[int, int] | None = None,
-                  quiet: bool = False, file_id: str | None = None,
-                  notes: tuple[str, ...] = ()) -> tuple[SessionResult, dict]:
-    """Analyse one session (a stereo file or two mono files) and write every output file.
-
-    ``file_id`` names the session in the RTTM (default: the first input's name);
-    ``notes`` are added to ``quality.warnings``.
-    """
-    with open_session(paths, channels) as source:
-        info = source.info
-        if info.duration_s * 1000 < cfg.vad.frame_ms:
-            raise InputError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
-                            f"audio, less than one {cfg.vad.frame_ms} ms analysis frame: it is empty; re-export "
-                            "the recording.")
-        engine = Engine(cfg, info.sample_rate_hz)
-        block = max(1, int(info.sample_rate_hz * BLOCK_S))
-        with tqdm(total=round(info.duration_s, 1), unit="s", desc="analysing", delay=1.0, disable=quiet,
-                  bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]",
-                  leave=False) as bar:
-            for chunk in source.blocks(block):
-                engine.feed(chunk)
-                bar.update(len(chunk) / info.sample_rate_hz)
-        result = engine.finish()
-    result.quality.warnings[:0] = [*notes, *info.warnings]
-    src = {"inputs": [str(p) for p in info.inputs], "sample_rate": info.sample_rate_hz,
-           "channels": info.channels, "duration_s": round(info.duration_s, 3),
-           "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
+        result = analyze_file(list(inputs), config=config, channels=channels, speakers=speakers, trainee=trainee,
+                              progress=progress)
+    result.quality.warnings[:0] = notes
+    if file_id is not None:
+        result.file_id = file_id
     try:
-        summary = write_outputs(out_dir, result, src, cfg, file_id=file_id or _file_id(paths[0]))
+        return write_outputs(result, out_dir)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
-                        "choose another `out_dir` folder or free some disk space.") from None
-    return result, summary
-
-
-def _file_id(path: str) -> str:
-    """An RTTM file id (no spaces) from the input file name."""
-    return re.sub(r"\s+", "_", Path(path).stem) or "session"
-
-
+                          "choose another `out_dir` folder or free some disk space.") from None
 def _pct(x) -> str:
     return "-" if x is None else f"{x:.0%}"
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from talkbalance import __version__
-from talkbalance.config import Speakers, load_config, names_from_files
+from talkbalance.config import load_config
 from talkbalance.errors import TalkbalanceError
 from talkbalance.io.outputs import earlier_results
 
@@ -127,19 +127,14 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from talkbalance.cli.analyze import analyze_files, format_summary
+    from talkbalance.cli.analyze import analyze_to_folder, format_summary
 
-    if len(args.inputs) > 2:
-        raise UsageError(f"got {len(args.inputs)} input files; pass one stereo file or two mono files (one per person).")
     cfg = load_config(args.config)
-    names = _speakers(args.speakers)
-    if names is None and len(args.inputs) == 2 and cfg.speakers.names == Speakers().names:
-        names = names_from_files(args.inputs)
-    cfg = cfg.with_speakers(names=names, trainee=args.trainee)
     channels = _channels(args.channels) if args.channels else None
     out = args.out or Path(f"{Path(args.inputs[0]).stem}_talkbalance")
     earlier = earlier_results(out)
-    _, summary = analyze_files(args.inputs, out, cfg, channels=channels, quiet=args.quiet)
+    summary = analyze_to_folder(args.inputs, out, cfg, channels=channels, speakers=_speakers(args.speakers),
+                                trainee=args.trainee, quiet=args.quiet)
     if earlier:
         _note(f"{out}/ held the results of an earlier run; they were replaced.")
     if not args.quiet:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from talkbalance.cli.analyze import analyze_files
+from talkbalance.cli.analyze import analyze_to_folder
 from talkbalance.config import Config, config_from_tables
 from talkbalance.errors import InputError
 from talkbalance.io.wav import repair_wav
@@ -36,7 +36,7 @@ def recover_session(folder: Path) -> tuple[dict, str]:
     rate = sf.info(str(audio)).samplerate
     repair = (f"audio.wav header repaired: {before / rate:.2f} s → {after / rate:.2f} s of audio"
               if before != after else "audio.wav header was already consistent")
-    _, summary = analyze_files([str(audio)], folder, cfg, quiet=True, file_id=folder.name,
+    summary = analyze_to_folder([str(audio)], folder, cfg, quiet=True, file_id=folder.name,
                                notes=(f"recovered with `talkbalance recover` after the live session ended "
                                       f"uncleanly ({repair}; {settings})",))
     return summary, repair

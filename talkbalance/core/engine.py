@@ -87,7 +87,8 @@ class Engine:
         conv = self.conversation()
         names, roles = list(self.cfg.speakers.names), list(self.cfg.speakers.roles)
         summary = summarize(conv, names, roles, self.frames_done, self.frame_s, self.cfg)
-        return SessionResult(names, roles, self.frame_s, self.frames_done, conv, summary, self._quality(names))
+        return SessionResult(names, roles, self.frame_s, self.frames_done, conv, summary, self._quality(names),
+                             config=self.cfg)
 
     def conversation(self) -> Conversation:
         """Events, turns and floor changes of the final spurts so far."""

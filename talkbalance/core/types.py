@@ -6,8 +6,11 @@ conversion to seconds happens only in the writers and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-EVENT_KINDS = ("interruption", "backchannel", "simultaneous_start", "transition_overlap", "pause", "gap")
+from talkbalance.config import Config
+
+EventKind = Literal["interruption", "backchannel", "simultaneous_start", "transition_overlap", "pause", "gap"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Event:
     the responder after a gap); ``other`` is the partner or ``None`` for pauses.
     """
 
-    kind: str
+    kind: EventKind
     start: int
     end: int
     speaker: int
@@ -81,17 +84,78 @@ class Quality:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SpeakerFigures:
+    """One speaker's figures (METRICS.md §3), as ``summary.json`` ``speakers`` holds them; times in seconds."""
+
+    name: str
+    channel: int                       # 1-based
+    role: str                          # "trainee", "client" or ""
+    talk_time_s: float
+    talk_share: float | None           # of all talk; None when nobody spoke
+    turns: int
+    longest_monologue_s: float
+    interruptions_made: dict[str, int]     # by outcome: "successful", "unsuccessful"
+    interrupted_by_other: int
+    backchannels: int
+    simultaneous_starts: int
+    transition_overlaps: int
+    pauses: dict[str, Any]             # count, median_s, p90_s, max_s
+    response_latency: dict[str, Any]   # the gaps before this speaker's turns: count, median_s, p90_s
+    fto: dict[str, Any]                # floor-transfer offsets: count, median_s, p10_s, p90_s
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """An event as ``events.csv`` has it: seconds (3 decimals) and speaker names."""
+
+    kind: EventKind
+    start_s: float
+    end_s: float
+    speaker: str
+    other: str | None
+    outcome: str                       # "successful" / "unsuccessful" for interruptions, else ""
+
+
 @dataclass
 class SessionResult:
-    """Final result of one analysed session."""
+    """Final result of one analysed session.
+
+    ``figures`` holds the ``speakers``, ``session`` and ``coaching`` blocks of ``summary.json``;
+    ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM.
+    """
 
     names: list[str]
     roles: list[str]
     frame_s: float
     duration_frames: int
     conversation: Conversation
-    summary: dict
+    figures: dict
     quality: Quality
+    config: Config = field(default_factory=Config)
+    source: dict = field(default_factory=dict)
+    file_id: str = "session"
 
     def seconds(self, frames: int) -> float:
         return frames * self.frame_s
+
+    def summary(self, complete: bool = True) -> dict:
+        """Exactly the document ``summary.json`` holds; ``complete`` is False for a live session's interim saves."""
+        from talkbalance.core.summary import summary_document
+
+        return summary_document(self, complete)
+
+    @property
+    def speakers(self) -> list[SpeakerFigures]:
+        """Each speaker's figures, in channel order."""
+        return [SpeakerFigures(**block) for block in self.figures.get("speakers", [])]
+
+    @property
+    def events(self) -> list[SessionEvent]:
+        """Every event in time order, as ``events.csv`` lists them."""
+        def name(k: int | None) -> str | None:
+            return None if k is None else self.names[k]
+
+        return [SessionEvent(e.kind, round(e.start * self.frame_s, 3), round(e.end * self.frame_s, 3),
+                             self.names[e.speaker], name(e.other), e.outcome)
+                for e in sorted(self.conversation.events, key=lambda e: (e.start, e.end, e.speaker))]

@@ -1,7 +1,7 @@
 """The session output files of OUTPUTS.md: summary.json, events.csv, activity.rttm, labels.txt.
 
 Frames become seconds here (3 decimals). File names and columns are a public
-interface: change them only with a ``SCHEMA_VERSION`` bump and a README note.
+interface: change them only with a ``SCHEMA_VERSION`` bump (``core/summary.py``) and a README note.
 """
 from __future__ import annotations
 
@@ -11,37 +11,14 @@ import json
 import os
 from pathlib import Path
 
-from talkbalance import __version__
-from talkbalance.config import Config
 from talkbalance.core.types import Event, SessionResult, Spurt
 
-SCHEMA_VERSION = 1
 OUTPUT_FILES = ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png")   # summary.json first
 EVENTS_HEADER = ["kind", "start_s", "end_s", "speaker", "other", "outcome", "duration_s"]
 
 
 def _t(frames: int, frame_s: float) -> str:
     return f"{frames * frame_s:.3f}"
-
-
-def build_summary(result: SessionResult, source: dict, cfg: Config, complete: bool = True) -> dict:
-    """The full ``summary.json`` document; ``complete`` is False for the interim saves of a live session."""
-    q = result.quality
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool_version": __version__,
-        "complete": complete,
-        "source": source,
-        "config": cfg.as_dict(),
-        **result.summary,
-        "quality": {
-            "dropped_blocks": q.dropped_blocks,
-            "dropped_block_times_s": q.dropped_block_times_s,
-            "clipped_share": dict(zip(result.names, q.clipped_share)),
-            "silent_channels": q.silent_channels,
-            "warnings": q.warnings,
-        },
-    }
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -122,8 +99,20 @@ def clear_earlier_results(out_dir: Path) -> None:
         (out_dir / name).unlink(missing_ok=True)
 
 
-def write_outputs(out_dir: Path, result: SessionResult, source: dict, cfg: Config, file_id: str) -> dict:
+def write_outputs(result: SessionResult, out_dir: str | Path) -> dict:
     """Write every output file of OUTPUTS.md (but audio.wav) into ``out_dir``; return the summary.
+
+    Parameters
+    ----------
+    result : SessionResult
+        An analysed session (``analyze_file``, ``Engine.finish``).
+    out_dir : str or Path
+        The session folder; created when missing. An earlier run's files in it are replaced.
+
+    Returns
+    -------
+    dict
+        The ``summary.json`` document written.
 
     Everything is rendered before the folder is touched. Then ``summary.json`` is
     replaced with the new one marked incomplete, the earlier run's other files are
@@ -134,9 +123,10 @@ def write_outputs(out_dir: Path, result: SessionResult, source: dict, cfg: Confi
     """
     from talkbalance.report.png import report_png
 
-    summary = build_summary(result, source, cfg)
+    out_dir = Path(out_dir)
+    summary = result.summary()
     files = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),
-             "activity.rttm": rttm(result.conversation.spurts, result.names, result.frame_s, file_id),
+             "activity.rttm": rttm(result.conversation.spurts, result.names, result.frame_s, result.file_id),
              "labels.txt": labels(result),
              "report.png": report_png(result)}
     out_dir.mkdir(parents=True, exist_ok=True)

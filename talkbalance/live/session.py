@@ -26,8 +26,8 @@ from talkbalance.live.dropouts import DropoutDetector
 from talkbalance.core.engine import Engine
 from talkbalance.errors import OutputError
 from talkbalance.live.view import LiveView, Snapshot
-from talkbalance.core.types import Event
-from talkbalance.io.outputs import EVENTS_HEADER, build_summary, event_row, write_outputs, write_summary
+from talkbalance.core.types import Event, SessionResult
+from talkbalance.io.outputs import EVENTS_HEADER, event_row, write_outputs, write_summary
 from talkbalance.io.wav import WavRecorder
 
 SUMMARY_EVERY_S = 5.0       # wall-clock seconds between interim summary.json saves
@@ -133,8 +133,7 @@ class LiveSession:
         self._events_file.flush()
         if time.monotonic() - self._summary_at >= SUMMARY_EVERY_S:
             os.fsync(self._events_file.fileno())
-            summary = build_summary(self.engine.result_so_far(), self._source_now(), self.cfg, complete=False)
-            write_summary(self.out_dir / "summary.json", summary)
+            write_summary(self.out_dir / "summary.json", self._described(self.engine.result_so_far()).summary(complete=False))
             self._summary_at = time.monotonic()
 
     def _watch_channels(self) -> None:
@@ -168,4 +167,9 @@ class LiveSession:
         result = self.engine.finish()
         if self.end_reason:
             result.quality.warnings.append(self.end_reason)
-        return write_outputs(self.out_dir, result, self._source_now(), self.cfg, file_id=self.out_dir.name)
+        return write_outputs(self._described(result), self.out_dir)
+
+    def _described(self, result: SessionResult) -> SessionResult:
+        """``result`` with this session's source and file id."""
+        result.source, result.file_id = self._source_now(), self.out_dir.name
+        return result

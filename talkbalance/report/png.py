@@ -67,7 +67,7 @@ def report_png(result: SessionResult) -> bytes:
 
 def report_figure(result: SessionResult) -> Figure:
     """The report: header, timeline, talk share, pause/gap/FTO distributions and the coaching verdicts."""
-    coaching = result.summary.get("coaching") or []
+    coaching = result.figures.get("coaching") or []
     findings = [_wrap_finding(item["message"]) for item in coaching]
     extra_in = COACHING_IN * (sum(len(f) for f in findings) + 1.5) if coaching else 0.0
     height_in = SIZE_IN[1] + extra_in
@@ -272,7 +272,7 @@ def share_axis_label(first: str) -> str:
 
 def _share_target(result: SessionResult) -> tuple[float, float] | None:
     """The trainee talk-share band of the ``let the client talk`` coaching item, if present."""
-    for item in result.summary.get("coaching") or []:
+    for item in result.figures.get("coaching") or []:
         target = item.get("target") or {}
         if item.get("item") == "let the client talk" and "min" in target and "max" in target:
             return float(target["min"]), float(target["max"])
@@ -389,7 +389,7 @@ def _wrap_finding(message: str) -> list[str]:
 
 def _stats(result: SessionResult, k: int) -> dict:
     """Speaker ``k``'s entry of ``summary["speakers"]``, or ``{}`` when there is none."""
-    speakers = result.summary.get("speakers") or []
+    speakers = result.figures.get("speakers") or []
     return speakers[k] if k < len(speakers) else {}
 
 

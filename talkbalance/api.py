@@ -1,0 +1,68 @@
+"""The Python API: analyse a recording into a ``SessionResult``, and write its output files."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from talkbalance.config import Config, Speakers, load_config, names_from_files
+from talkbalance.core.engine import Engine
+from talkbalance.core.types import SessionResult
+from talkbalance.errors import InputError
+from talkbalance.io.inputs import open_session
+
+BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
+
+
+def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | str | Path | None = None,
+                 channels: tuple[int, int] | None = None, speakers: Sequence[str] | None = None,
+                 trainee: str | None = None,
+                 progress: Callable[[float, float], None] | None = None) -> SessionResult:
+    """Analyse one recorded session; nothing is written.
+
+    Parameters
+    ----------
+    inputs : path or list of one or two paths
+        One stereo (or multichannel) file, or two mono files, one per person.
+    config : Config, path of a TOML file, or None
+        Settings (default: METRICS.md's defaults, ``configs/default.toml``).
+    channels : (int, int), optional
+        The two channels (counted from 1) of a multichannel file, first person first.
+    speakers : two names, optional
+        In channel order (default: the config's, or each mono file's name without its extension).
+    trainee : str, optional
+        Which of the speakers is the trainee (the other becomes the client).
+    progress : callable, optional
+        Called with (seconds of audio done, seconds in all) as the analysis goes.
+
+    Returns
+    -------
+    SessionResult
+        Talk spurts, events and figures; ``result.summary()`` is what ``summary.json`` would hold.
+    """
+    paths = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(p) for p in inputs]
+    cfg = config if isinstance(config, Config) else load_config(config)
+    names = tuple(speakers) if speakers is not None else None
+    if names is None and len(paths) == 2 and cfg.speakers.names == Speakers().names:
+        names = names_from_files(paths)
+    cfg = cfg.with_speakers(names=names, trainee=trainee)
+    with open_session(paths, channels) as source:
+        info = source.info
+        if info.duration_s * 1000 < cfg.vad.frame_ms:
+            raise InputError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
+                             f"audio, less than one {cfg.vad.frame_ms} ms analysis frame: it is empty; re-export "
+                             "the recording.")
+        engine = Engine(cfg, info.sample_rate_hz)
+        done = 0
+        for chunk in source.blocks(max(1, int(info.sample_rate_hz * BLOCK_S))):
+            engine.feed(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done / info.sample_rate_hz, info.duration_s)
+        result = engine.finish()
+    result.quality.warnings[:0] = info.warnings
+    result.source = {"inputs": [str(p) for p in info.inputs], "sample_rate": info.sample_rate_hz,
+                     "channels": info.channels, "duration_s": round(info.duration_s, 3),
+                     "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
+    result.file_id = re.sub(r"\s+", "_", Path(paths[0]).stem) or "session"
+    return result

@@ -1,0 +1,31 @@
+"""The ``summary.json`` document of a session (OUTPUTS.md): its figures, where it came from and how."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from talkbalance.version import __version__
+
+if TYPE_CHECKING:
+    from talkbalance.core.types import SessionResult
+
+SCHEMA_VERSION = 1       # the output files' layout; change it only with a README note
+
+
+def summary_document(result: SessionResult, complete: bool = True) -> dict:
+    """The full ``summary.json`` mapping; ``complete`` is False for the interim saves of a live session."""
+    q = result.quality
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "complete": complete,
+        "source": result.source,
+        "config": result.config.as_dict(),
+        **result.figures,
+        "quality": {
+            "dropped_blocks": q.dropped_blocks,
+            "dropped_block_times_s": q.dropped_block_times_s,
+            "clipped_share": dict(zip(result.names, q.clipped_share)),
+            "silent_channels": q.silent_channels,
+            "warnings": q.warnings,
+        },
+    }
