@@ -85,7 +85,9 @@ class Config:
     coaching: Coaching = Coaching()
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """Every setting as ``summary.json`` ``config`` holds it (sequences as lists)."""
+        return dataclasses.asdict(self, dict_factory=lambda items: {k: list(v) if isinstance(v, tuple) else v
+                                                                     for k, v in items})
 
     def with_speakers(self, names: tuple[str, str] | None = None, trainee: str | None = None) -> "Config":
         """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""

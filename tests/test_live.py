@@ -55,6 +55,7 @@ def replay_run(tmp_path_factory):
     return out, proc
 
 
+@pytest.mark.realtime
 def test_replay_writes_the_session_folder(replay_run, demo_audio):
     out, proc = replay_run
     for name in ("audio.wav", "summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png"):
@@ -67,6 +68,7 @@ def test_replay_writes_the_session_folder(replay_run, demo_audio):
     assert "Session saved in" in proc.stdout and "[NOT met] avoid interruptions" in proc.stdout
 
 
+@pytest.mark.realtime
 def test_replay_gives_the_figures_of_analyze(replay_run, demo_analysis):
     out, _ = replay_run
     live = json.loads((out / "summary.json").read_text())
@@ -103,6 +105,7 @@ def _wait_for_audio(out, seconds, rate=16000, timeout_s=60):
     raise AssertionError("the live session did not get going")
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_or_ctrl_c_finalises_the_session(tmp_path, sig, demo_audio):
     out = tmp_path / "s"
@@ -125,6 +128,7 @@ def test_sigterm_or_ctrl_c_finalises_the_session(tmp_path, sig, demo_audio):
     assert _events(out / "events.csv") == _events(again / "events.csv")
 
 
+@pytest.mark.realtime
 def test_sigkill_leaves_readable_audio_and_events_and_recover_completes(tmp_path, demo_audio, demo_analysis):
     out = tmp_path / "s"
     proc = _start_replay(out, speed=4)
@@ -152,6 +156,7 @@ def test_sigkill_leaves_readable_audio_and_events_and_recover_completes(tmp_path
     assert _events(out / "events.csv")[:len(rows)] == rows
 
 
+@pytest.mark.realtime
 def test_full_disk_is_a_clear_error_and_what_was_written_stays_readable(tmp_path, demo_audio):
     mount = tmp_path / "small"
     mount.mkdir()
@@ -185,6 +190,7 @@ def test_bad_live_arguments(tmp_path, args, phrases):
     assert_user_error(cli("live", "--no-plot", "--out", tmp_path / "s", *args), *phrases)
 
 
+@pytest.mark.realtime
 def test_plot_window_under_xvfb(tmp_path):
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run not found: apt-get install -y xvfb")
@@ -198,6 +204,7 @@ def test_plot_window_under_xvfb(tmp_path):
     assert json.loads((out / "summary.json").read_text())["source"]["duration_s"] > 20
 
 
+@pytest.mark.realtime
 def test_no_display_falls_back_to_the_status_line(tmp_path):
     out = tmp_path / "s"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
@@ -216,6 +223,7 @@ def test_missing_sounddevice_says_how_to_install_it(tmp_path):
     assert_user_error(proc, "pip install sounddevice", "libportaudio2", "work without it")
 
 
+@pytest.mark.realtime
 def test_one_signal_on_both_channels_ends_the_session(tmp_path, demo_audio):
     """The interface is unplugged and the system's own mono mic now feeds both channels: the session ends."""
     rate = 16000
@@ -231,6 +239,7 @@ def test_one_signal_on_both_channels_ends_the_session(tmp_path, demo_audio):
     assert 11.0 <= summary["source"]["duration_s"] < 13.0                 # ended about 1 s after the switch
 
 
+@pytest.mark.realtime
 def test_an_earlier_session_folder_is_replaced_for_a_replay_and_kept_for_a_device(tmp_path, demo_audio):
     from talkbalance.errors import OutputError
     from talkbalance.live.monitor import clear_session_dir

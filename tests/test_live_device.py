@@ -25,6 +25,8 @@ import soxr
 
 from conftest import DEMO, assert_user_error, cli
 
+pytestmark = pytest.mark.realtime
+
 SINK = f"talkbalance_test_{os.getpid()}"
 FALLBACK = f"talkbalance_test_fallback_{os.getpid()}"
 NULL_SINK = f"module-null-sink sink_name={SINK} channels=2 rate=16000"

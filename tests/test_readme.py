@@ -88,3 +88,23 @@ def test_readme_command_runs_as_written(command, scratch):
     proc = subprocess.run(words, cwd=cwd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def readme_python() -> list[str]:
+    """The README's ```python blocks."""
+    return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_python_example_runs_as_written(scratch):
+    """The API example: it runs, prints the speakers and the error, and writes what `analyze` writes."""
+    blocks = readme_python()
+    assert blocks, "the README shows no Python example"
+    for code in blocks:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=scratch, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("maya trainee ") and lines[1].startswith("sam client ")
+    assert "missing.wav: file not found" in lines[-1]
+    assert {p.name for p in (scratch / "session_results").iterdir()} >= {
+        "summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png"}

@@ -1,0 +1,92 @@
+"""The layers of the package, read from the imports of every module (function-level imports included)."""
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "talkbalance"
+
+# what each layer must never import (top-level package names, and talkbalance's own layers)
+FORBIDDEN = {
+    "core": {"sounddevice", "matplotlib", "soundfile", "tqdm", "av",
+             "talkbalance.io", "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api"},
+    "io": {"sounddevice", "tqdm", "talkbalance.live", "talkbalance.cli"},
+    "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.live", "talkbalance.cli"},
+    "live": {"tqdm", "talkbalance.cli"},
+}
+
+
+def modules(layer: str | None = None):
+    root = PACKAGE / layer if layer else PACKAGE
+    return sorted(root.rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
+def breaks(name: str, rule: set[str]) -> bool:
+    return any(name == r or name.startswith(r + ".") for r in rule)
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_each_layer_imports_only_what_it_may(layer):
+    found = {f"{path.relative_to(PACKAGE)}: {name}" for path in modules(layer) for name in imported(path)
+             if breaks(name, FORBIDDEN[layer])}
+    assert not found, found
+
+
+def test_the_rule_reader_sees_a_forbidden_import(tmp_path):
+    """The reader itself: an import inside a function counts as much as one at the top."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from talkbalance.live.capture import DeviceInput\n    import matplotlib.pyplot\n")
+    assert {n for n in imported(bad) if breaks(n, FORBIDDEN["core"])} == {
+        "talkbalance.live.capture", "talkbalance.live.capture.DeviceInput", "matplotlib.pyplot"}
+
+
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+def strings(path: Path) -> list[str]:
+    """Every string constant of a module, f-string parts included (docstrings too)."""
+    return [node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_only_the_command_line_knows_flag_names():
+    found = {f"{path.relative_to(PACKAGE)}: {flag}" for path in modules() if "cli" not in path.parts
+             for text in strings(path) for flag in FLAG.findall(text)}
+    assert not found, found
+
+
+def test_library_messages_name_parameters_the_cli_turns_into_flags():
+    from talkbalance.cli.main import for_command_line
+
+    message = "`channels` picks channel 1 of a.wav twice; choose another `out_dir` folder (run `talkbalance devices`)."
+    assert for_command_line(message) == ("--channels picks channel 1 of a.wav twice; choose another --out folder "
+                                         "(run `talkbalance devices`).")
+
+
+def test_importing_talkbalance_loads_nothing_heavy_and_sets_nothing():
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    code = ("import os, sys; import talkbalance; "
+            "print(sorted(m for m in ('numpy', 'matplotlib', 'soundfile', 'sounddevice', 'webrtcvad') if m in sys.modules)); "
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "None"]
+
+
+def test_every_subpackage_says_what_lives_there():
+    for init in PACKAGE.rglob("__init__.py"):
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), init
