@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.paths import ROOT, results_dir
-from talkbalance.live.capture import BLOCK_S, FileInput
 from talkbalance.config import load_config
-from talkbalance.live.session import Inbox, LiveSession
 from talkbalance.core.types import Event, Spurt
-from talkbalance.live.monitor import DISPLAY_EVERY_S
+from talkbalance.live.capture import BLOCK_S, FileInput
 from talkbalance.live.display.status_line import StatusLine
+from talkbalance.live.monitor import DISPLAY_EVERY_S
+from talkbalance.live.session import Inbox, LiveSession
 
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 CONFIG = ROOT / "configs" / "peer-support.toml"

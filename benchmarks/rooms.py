@@ -35,9 +35,23 @@ import pyroomacoustics as pra
 import scipy.signal
 import soxr
 
-from benchmarks.simulate import (FRAME, MIN_PAUSE_FRAMES, MIN_SPURT_FRAMES, PEAK_TARGET, RATE, REF_FLOOR_DBFS,
-                                 REF_MARGIN_DB, PhraseBank, TurnTaking, _db, _frame_power, _plan, pink_noise,
-                                 placed_voices, true_peak)
+from benchmarks.simulate import (
+    FRAME,
+    MIN_PAUSE_FRAMES,
+    MIN_SPURT_FRAMES,
+    PEAK_TARGET,
+    RATE,
+    REF_FLOOR_DBFS,
+    REF_MARGIN_DB,
+    PhraseBank,
+    TurnTaking,
+    _db,
+    _frame_power,
+    _plan,
+    pink_noise,
+    placed_voices,
+    true_peak,
+)
 from talkbalance.config import Config
 from talkbalance.core.events import FrameRules, derive
 from talkbalance.core.intervals import bridge, drop_short, runs

@@ -319,7 +319,7 @@ class PhraseBank:
                 self.tokens[spk] = _tokens(self.phrase_items(spk))
 
     @classmethod
-    def from_folder(cls, folder: Path) -> "PhraseBank":
+    def from_folder(cls, folder: Path) -> PhraseBank:
         """Every audio file under ``folder`` (recursively); the speaker id is the parent folder's name.
 
         Each utterance (mixed to mono, resampled to 16 kHz with soxr HQ when needed) is cut into
@@ -592,7 +592,7 @@ class _Script:
                 def when(it, base=base, floor=floor):
                     return max(base, floor + it.onset)
 
-                def ok(it, i=i, when=when):
+                def ok(it, i=i, when=when, host=host, n_ph=n_ph, transition=transition):
                     if not self.fits(it, when(it)):
                         return False
                     if i == host and (it.frames < _frames(tt.attempt_host_min_s) or it.longest < _frames(2.2)):
@@ -868,7 +868,7 @@ def _plan(bank: PhraseBank, seed: int, duration_s: float, turn_taking: TurnTakin
     return speakers, script
 
 
-def placed_voices(script: "_Script", n16: int) -> np.ndarray:
+def placed_voices(script: _Script, n16: int) -> np.ndarray:
     """The two speakers' clean voices as placed by ``script``: (2, n16) float64 at 16 kHz."""
     own = np.zeros((2, n16))
     for k in (0, 1):
@@ -922,7 +922,7 @@ def simulate(bank: PhraseBank, seed: int, duration_s: float = 180.0, bleed_db: f
         audio[:, k] += col * np.float32(10 ** (ch.noise_dbfs / 20) / max(rms, 1e-30))
     out_peak = float(np.abs(audio).max())
     if out_peak > 0.99:
-        warnings.warn(f"simulated audio peaks at {out_peak:.3f}; clipped to 0.99 (noise_dbfs too high?)")
+        warnings.warn(f"simulated audio peaks at {out_peak:.3f}; clipped to 0.99 (noise_dbfs too high?)", stacklevel=2)
         np.clip(audio, -0.99, 0.99, out=audio)
 
     reference = reference_spurts(own, gains * scale, channels)

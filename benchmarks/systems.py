@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import soxr

@@ -89,7 +89,7 @@ class Config:
         return dataclasses.asdict(self, dict_factory=lambda items: {k: list(v) if isinstance(v, tuple) else v
                                                                      for k, v in items})
 
-    def with_speakers(self, names: tuple[str, str] | None = None, trainee: str | None = None) -> "Config":
+    def with_speakers(self, names: tuple[str, str] | None = None, trainee: str | None = None) -> Config:
         """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""
         spk = self.speakers
         if names is not None:

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 import soundfile as sf
+from conftest import DEMO, ROOT
 
 import talkbalance
-from conftest import DEMO, ROOT
 
 PEER = ROOT / "configs" / "peer-support.toml"
 

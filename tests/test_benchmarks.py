@@ -9,10 +9,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from conftest import shared_data  # noqa: E402
+
 from benchmarks import realcalls, run  # noqa: E402
 from benchmarks.score import score  # noqa: E402
 from benchmarks.systems import energy, naive, talkbalance_system  # noqa: E402
-from conftest import shared_data  # noqa: E402
 
 
 @pytest.fixture(scope="module")

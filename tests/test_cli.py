@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import DEMO, ROOT, assert_user_error, cli, shared_data
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -276,9 +275,9 @@ def _output_files(folder: Path) -> dict[str, bytes]:
 def test_stopping_at_any_moment_never_leaves_a_folder_that_claims_to_be_complete(tmp_path, monkeypatch):
     """Ctrl-C (or a crash) while the results are written, for every write: the folder holds the earlier
     run untouched, or says it is incomplete, or holds the whole new run; never old and new files mixed."""
-    from talkbalance.io import outputs
     from talkbalance.cli.analyze import analyze_to_folder
     from talkbalance.config import Config
+    from talkbalance.io import outputs
 
     stereo, sr = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 30)
     sf.write(tmp_path / "new.wav", stereo, sr)

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from talkbalance.config import Config
-from talkbalance.core.crosstalk.gate import GAP_UNMASKED, LEARNED_OWN, MIN_CORE_RUN, CrosstalkGate, _Extender, _MaskedGaps
+from talkbalance.core.crosstalk.gate import (
+    GAP_UNMASKED,
+    LEARNED_OWN,
+    MIN_CORE_RUN,
+    CrosstalkGate,
+    _Extender,
+    _MaskedGaps,
+)
 
 FRAME = 160
 HOP = 50                 # frames per hop

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
-
 from conftest import DEMO, headset_mix
+
 from talkbalance.config import Config
 from talkbalance.core.engine import Engine
 from talkbalance.core.intervals import as_intervals, intersection, total

@@ -17,7 +17,6 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import DEMO, ROOT, assert_user_error, cli
 
 PEER = ROOT / "configs" / "peer-support.toml"

@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
-
 from conftest import DEMO, assert_user_error, cli
 
 pytestmark = pytest.mark.realtime

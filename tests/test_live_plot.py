@@ -24,6 +24,7 @@ import matplotlib.colors
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import DEMO, ROOT
 from matplotlib.backend_bases import ResizeEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -35,8 +36,6 @@ from talkbalance.core.engine import Engine
 from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, _text, interactive_display_available
 from talkbalance.live.view import LiveView, Mark, Snapshot
 from talkbalance.report.png import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
-
-from conftest import DEMO, ROOT
 
 matplotlib.use("Agg")            # before any figure: the in-process tests draw off screen
 
@@ -205,7 +204,7 @@ def test_share_bar_reads_the_trainees_share_from_the_left_whichever_channel(trai
 
 
 def test_report_reads_the_share_bar_the_same_way(tmp_path):
-    from test_report import result_from_spurts   # noqa: PLC0415
+    from test_report import result_from_spurts  # noqa: PLC0415
 
     from talkbalance.report.png import report_figure
 

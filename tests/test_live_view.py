@@ -10,13 +10,13 @@ import dataclasses
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import DEMO, ROOT
+
 from talkbalance.config import Config, load_config
 from talkbalance.core.engine import Engine
 from talkbalance.core.events import FrameRules, pending_overlaps, settled_frame
-from talkbalance.live.view import LiveView
 from talkbalance.core.types import Event, Spurt
+from talkbalance.live.view import LiveView
 
 RULES = FrameRules(simultaneous_start=20, backchannel_max=100, min_interruption_overlap=30)
 

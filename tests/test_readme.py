@@ -19,7 +19,6 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import DEMO, ROOT
 
 EXCERPT_S = 20                # of the demo session, for the examples' session.wav

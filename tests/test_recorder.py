@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from talkbalance.live.dropouts import DropoutDetector
 from talkbalance.io.wav import WavRecorder, repair_wav
+from talkbalance.live.dropouts import DropoutDetector
 
 
 def _blocks(n_blocks: int, size: int = 320, seed: int = 0) -> list[np.ndarray]:

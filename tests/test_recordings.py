@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
-
 from conftest import DEMO, shared_data
+
+from benchmarks.realcalls import three_copies
 from talkbalance.cli.analyze import analyze_to_folder
 from talkbalance.config import Config
-from benchmarks.realcalls import three_copies
 
 
 def conversation(name: str) -> tuple[np.ndarray, int]:
@@ -29,7 +29,7 @@ def test_a_conversation_gets_the_same_figures_wherever_it_sits_in_a_file(name):
     copies = three_copies(*conversation(name))
     first = copies[0]
     assert min(first[0]) > 20                                   # both people talk in every copy
-    for talk_s, interruptions, backchannels in copies[1:]:
+    for talk_s, _, _ in copies[1:]:
         for k in (0, 1):
             assert abs(talk_s[k] - first[0][k]) <= max(1.0, 0.03 * first[0][k]), copies
     counts = [[c[1] for c in copies], [c[2] for c in copies]]

@@ -12,8 +12,8 @@ import pytest
 
 from talkbalance.config import Config
 from talkbalance.core.events import FrameRules, derive
-from talkbalance.core.metrics import summarize
 from talkbalance.core.intervals import as_intervals
+from talkbalance.core.metrics import summarize
 from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
 from talkbalance.report.png import SPEAKER_COLOURS, report_figure, report_png
 

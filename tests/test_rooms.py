@@ -2,7 +2,6 @@
 a quiet talker. Each check has a plain-webrtcvad counterpart that fails it, so the check has teeth."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from benchmarks.rooms import RoomSetup, simulate_room

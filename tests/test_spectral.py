@@ -11,10 +11,21 @@ import pytest
 from benchmarks.score import activity
 from benchmarks.systems import talkbalance_system
 from talkbalance.config import Config
+from talkbalance.core.crosstalk.spectral import (
+    BANDS,
+    LOW_HZ,
+    MEMORY,
+    MIN_FRAMES,
+    TAIL_DB_PER_S,
+    TAIL_FRAMES,
+    TINY,
+    BandAnalyser,
+    BandBleed,
+    tail,
+    unexplained_share,
+)
 from talkbalance.core.intervals import bridge, drop_short, runs
 from talkbalance.core.types import Spurt
-from talkbalance.core.crosstalk.spectral import (BANDS, LOW_HZ, MEMORY, MIN_FRAMES, TAIL_DB_PER_S, TAIL_FRAMES, TINY, BandAnalyser,
-                                  BandBleed, tail, unexplained_share)
 
 RATE = 16000
 FRAME = 160

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from talkbalance.core.intervals import bridge, drop_short, runs
-from talkbalance.core.types import Spurt
 from talkbalance.core.spurts import SpurtTracker
+from talkbalance.core.types import Spurt
 
 PAUSE = 20
 SPURT = 10

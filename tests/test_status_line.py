@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from talkbalance.live.view import Mark, Snapshot
 from talkbalance.live.display.status_line import StatusLine, status_text
+from talkbalance.live.view import Mark, Snapshot
 
 
 def snapshot(**changes) -> Snapshot:

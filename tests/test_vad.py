@@ -2,8 +2,8 @@
 import numpy as np
 import soundfile as sf
 import webrtcvad
-
 from conftest import DEMO
+
 from talkbalance.core.vad import FrameVad
 
 

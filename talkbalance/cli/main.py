@@ -16,7 +16,6 @@ from talkbalance.config import load_config
 from talkbalance.errors import TalkbalanceError
 from talkbalance.io.outputs import earlier_results
 
-
 DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one headset mic per person: talk "
                "share, interruptions and backchannels (who to whom), pauses, gaps and turns.")
 EPILOG = "Run `talkbalance COMMAND --help` for a command's options."

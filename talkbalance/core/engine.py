@@ -14,9 +14,9 @@ from talkbalance.config import Config
 from talkbalance.core.crosstalk.gate import CrosstalkGate
 from talkbalance.core.events import FrameRules, derive, to_frames
 from talkbalance.core.metrics import summarize
-from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
 from talkbalance.core.resample import StreamResampler
 from talkbalance.core.spurts import SpurtTracker
+from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
 from talkbalance.core.vad import FrameVad
 
 CHANNELS = 2

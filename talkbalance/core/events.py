@@ -6,8 +6,8 @@ converted to frames (``FrameRules``).
 from __future__ import annotations
 
 import bisect
-from itertools import takewhile
 from dataclasses import dataclass
+from itertools import takewhile
 
 from talkbalance.config import Config
 from talkbalance.core.intervals import as_intervals, complement, union
@@ -23,7 +23,7 @@ class FrameRules:
     min_interruption_overlap: int
 
     @classmethod
-    def from_config(cls, cfg: Config, frame_s: float) -> "FrameRules":
+    def from_config(cls, cfg: Config, frame_s: float) -> FrameRules:
         o = cfg.overlaps
         return cls(to_frames(o.simultaneous_start_s, frame_s), to_frames(o.backchannel_max_s, frame_s),
                    to_frames(o.min_interruption_overlap_s, frame_s))
@@ -152,7 +152,7 @@ def pending_overlaps(final: list[list[Spurt]], open_spurts: list[Spurt | None], 
         x_open, y_open = open_spurts[i], open_spurts[j]
         ys = [y_open] if y_open is not None else []
         if x_open is not None:          # final spurts of j that started inside i's open spurt
-            ys += takewhile(lambda y: y.start >= x_open.start, reversed(final[j]))
+            ys += takewhile(lambda y: y.start >= x_open.start, reversed(final[j]))   # noqa: B023  (consumed here)
         for y in ys:
             x = _partner_at(final[i], x_open, y.start, inclusive_start=j > i)
             if x is None or (y is not y_open and x is not x_open) or y.start - x.start <= rules.simultaneous_start:

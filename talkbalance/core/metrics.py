@@ -13,7 +13,6 @@ from talkbalance.core.intervals import as_intervals, intersection, total, union
 from talkbalance.core.types import Conversation
 from talkbalance.core.wording import plural
 
-
 TIMES_SHOWN = 5        # a message lists the times of at most this many moments (the item's "times" has all)
 
 

@@ -20,8 +20,8 @@ WAV, cut OGG) is reported as containing no audio.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 import soundfile as sf
@@ -83,7 +83,7 @@ class _Input:
 
 def open_session(
     paths: Sequence[str | os.PathLike], channels: tuple[int, int] | None = None
-) -> "SessionSource":
+) -> SessionSource:
     """Open one multichannel file or two mono files as a two-speaker session.
 
     `channels` are 1-based picks (first person, second person) from a single
@@ -134,7 +134,7 @@ class SessionSource:
         for inp in self._inputs:
             inp.sound.close()
 
-    def __enter__(self) -> "SessionSource":
+    def __enter__(self) -> SessionSource:
         return self
 
     def __exit__(self, *exc_info) -> None:

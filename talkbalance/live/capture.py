@@ -16,8 +16,8 @@ import numpy as np
 
 from talkbalance.core.engine import to_int16
 from talkbalance.errors import DeviceError, InputError
-from talkbalance.live.server_watch import StreamMoveWatch
 from talkbalance.io.inputs import MAX_RATE_HZ, MIN_RATE_HZ, open_session
+from talkbalance.live.server_watch import StreamMoveWatch
 
 BLOCK_S = 0.1             # seconds per block delivered to the queue
 READ_BLOCKS = 25          # a replayed file is read this many blocks at a time

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from talkbalance.live.capture import DeviceInput, FileInput, choose_device
 from talkbalance.config import Config
 from talkbalance.errors import OutputError
-from talkbalance.live.session import Inbox, LiveSession
 from talkbalance.io.outputs import clear_earlier_results, earlier_results
+from talkbalance.live.capture import DeviceInput, FileInput, choose_device
 from talkbalance.live.display.status_line import StatusLine
+from talkbalance.live.session import Inbox, LiveSession
 
 DISPLAY_EVERY_S = 0.1
 

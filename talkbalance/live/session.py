@@ -20,15 +20,15 @@ import threading
 import time
 from pathlib import Path
 
-from talkbalance.live.capture import Block, End
 from talkbalance.config import Config
-from talkbalance.live.dropouts import DropoutDetector
 from talkbalance.core.engine import Engine
-from talkbalance.errors import OutputError
-from talkbalance.live.view import LiveView, Snapshot
 from talkbalance.core.types import Event, SessionResult
+from talkbalance.errors import OutputError
 from talkbalance.io.outputs import EVENTS_HEADER, event_row, write_outputs, write_summary
 from talkbalance.io.wav import WavRecorder
+from talkbalance.live.capture import Block, End
+from talkbalance.live.dropouts import DropoutDetector
+from talkbalance.live.view import LiveView, Snapshot
 
 SUMMARY_EVERY_S = 5.0       # wall-clock seconds between interim summary.json saves
 SYNC_EVERY_S = 1.0          # audio.wav and events.csv reach the disk at least this often

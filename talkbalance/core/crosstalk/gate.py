@@ -41,9 +41,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
 from talkbalance.config import Crosstalk
-from talkbalance.core.crosstalk.spectral import BANDS, TAIL_FRAMES, TINY, BandAnalyser, BandBleed, tail, unexplained_share
+from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
+from talkbalance.core.crosstalk.spectral import (
+    BANDS,
+    TAIL_FRAMES,
+    TINY,
+    BandAnalyser,
+    BandBleed,
+    tail,
+    unexplained_share,
+)
 
 NOISE_WINDOW_S = 20.0        # noise floor = lowest hop level over this window
 MIN_ENERGY = 1.0             # int16 units squared (about -90 dBFS): floor of the noise estimate
@@ -528,7 +536,7 @@ class CrosstalkGate:
         return core, weak, masked
 
     def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
-                masked: np.ndarray, cancel: bool, bands: "_PendingBands | None") -> None:
+                masked: np.ndarray, cancel: bool, bands: _PendingBands | None) -> None:
         """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
         each with the state of its segment: all segments at once, the thresholds worked out per segment and
         spread over its frames."""
@@ -591,7 +599,7 @@ class CrosstalkGate:
         masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
 
     def _spectrally_clear(self, k: int, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
-                          clear: np.ndarray, bands: "_PendingBands") -> np.ndarray:
+                          clear: np.ndarray, bands: _PendingBands) -> np.ndarray:
         """``clear`` with the ``asked`` frames (the partner talking) judged band by band instead: clear when
         ``UNEXPLAINED_SHARE`` of the frame is more than ``margin`` above the bleed its bands may hold."""
         rows = [seg.states[k].band_coupling if seg.states is not None else None for seg in segments]

@@ -27,10 +27,19 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, IdentityTransform, offset_copy
 
-from talkbalance.live.view import Snapshot
-from talkbalance.report.png import (BAR_HEIGHT, INK, MARK_OFFSET, MUTED, OVERLAP_COLOUR, SMALL_MARKS,
-                                SPEAKER_COLOURS, TARGET_COLOUR, share_axis_label)
 from talkbalance.core.wording import clock, speaker_label
+from talkbalance.live.view import Snapshot
+from talkbalance.report.png import (
+    BAR_HEIGHT,
+    INK,
+    MARK_OFFSET,
+    MUTED,
+    OVERLAP_COLOUR,
+    SMALL_MARKS,
+    SPEAKER_COLOURS,
+    TARGET_COLOUR,
+    share_axis_label,
+)
 
 SIZE_IN = (10, 5)
 CUE_COLOUR = "#c53030"
