@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb
 
-.PHONY: setup system demo test bench bench-quick clean
+.PHONY: setup system demo lint test bench bench-quick clean
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,11 @@ demo: system setup
 	$(VENV)/bin/talkbalance live --replay recordings/demo/practice_session.flac --speed 4 \
 	  --config configs/peer-support.toml --out recordings/demo_session
 
-test: system setup
+lint: setup
+	$(VENV)/bin/ruff check talkbalance benchmarks tests
+	$(VENV)/bin/mypy
+
+test: system setup lint
 	$(PY) -m pytest -q
 
 bench: system setup

@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from talkbalance.errors import ConfigError
 
@@ -89,7 +91,7 @@ class Config:
         return dataclasses.asdict(self, dict_factory=lambda items: {k: list(v) if isinstance(v, tuple) else v
                                                                      for k, v in items})
 
-    def with_speakers(self, names: tuple[str, str] | None = None, trainee: str | None = None) -> Config:
+    def with_speakers(self, names: Sequence[str] | None = None, trainee: str | None = None) -> Config:
         """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""
         spk = self.speakers
         if names is not None:
@@ -98,7 +100,8 @@ class Config:
             if trainee not in spk.names:
                 raise ConfigError(f"`trainee` {trainee!r} is not one of the speakers {', '.join(spk.names)}; "
                                 f"pass one of those names.")
-            roles = tuple("trainee" if n == trainee else "client" for n in spk.names)
+            first, second = ("trainee" if n == trainee else "client" for n in spk.names)
+            roles = (first, second)
             spk = dataclasses.replace(spk, roles=roles)
         return dataclasses.replace(self, speakers=spk)
 
@@ -186,7 +189,7 @@ def load_config(path: str | Path | None = None) -> Config:
 def config_from_tables(data: dict, source: str) -> Config:
     """Defaults overridden by ``{section: {key: value}}`` (a parsed TOML file, or ``summary.json`` ``config``)."""
     sections = {f.name: type(f.default) for f in dataclasses.fields(Config)}
-    values = {}
+    values: dict[str, Any] = {}
     for name, table in data.items():
         if name not in sections:
             raise ConfigError(f"{source}: unknown section '[{name}]'; known sections are {', '.join(sections)}.")

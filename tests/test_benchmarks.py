@@ -1,19 +1,13 @@
 """The benchmark harness: systems side by side on a simulated conversation, real-call bleed, report logic."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import shared_data
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from conftest import shared_data  # noqa: E402
-
-from benchmarks import realcalls, run  # noqa: E402
-from benchmarks.score import score  # noqa: E402
-from benchmarks.systems import energy, naive, talkbalance_system  # noqa: E402
+from benchmarks import realcalls, run
+from benchmarks.score import score
+from benchmarks.systems import energy, naive, talkbalance_system
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 The shell blocks of README.md are read line by line. Each command is run in a
 scratch folder holding the files the examples name (made from the demo session),
 and must exit 0 without a traceback. Commands that need a sound device are
-recognised and left out, ``make`` targets are checked to exist (``make -n``), and the benchmarks run from the
-checkout:
+recognised and left out, ``make`` targets are checked to exist (``make -n``), the suite's own command is
+collected (not run: it would recurse), and the benchmarks run from the checkout:
 running them here would set up the machine or run this suite. A command the test
 cannot place fails it, so a new README example must be runnable or skipped on purpose.
 """
@@ -77,6 +77,13 @@ def test_readme_command_runs_as_written(command, scratch):
         words[:1] = [sys.executable, "-m", "talkbalance"]
     elif words[:2] == [".venv/bin/python", "-m"] and words[2] == "talkbalance":
         words[:1] = [sys.executable]
+    elif words[:3] == [".venv/bin/python", "-m", "pytest"]:
+        # this very suite: collected as written (running it here would recurse), the realtime tests left out
+        proc = subprocess.run([sys.executable, *words[1:], "--collect-only"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert re.search(r"\d+/\d+ tests collected \(\d+ deselected\)", proc.stdout), proc.stdout[-500:]
+        return
     elif words[:2] == [".venv/bin/python", "-m"] and words[2].split(".")[0] == "benchmarks":
         words[:1] = [sys.executable]
         cwd = ROOT                    # the benchmarks run from the checkout

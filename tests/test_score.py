@@ -1,20 +1,14 @@
 """The benchmark scorer (benchmarks/score.py): hand-computed cases and a check against pyannote.metrics."""
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.score import match_onsets, prf, score, summarize  # noqa: E402
-from talkbalance.core.events import FrameRules, derive  # noqa: E402
-from talkbalance.core.types import Conversation, Event, Spurt  # noqa: E402
+from benchmarks.score import match_onsets, prf, score, summarize
+from talkbalance.core.events import FrameRules, derive
+from talkbalance.core.types import Conversation, Event, Spurt
 
 RULES = FrameRules(20, 100, 30)
 approx = pytest.approx

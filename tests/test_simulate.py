@@ -6,18 +6,13 @@ Conversations are 60-90 s except the one 3-minute conversation of the event test
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.simulate import (  # noqa: E402
+from benchmarks.simulate import (
     FRAME,
     Channel,
     PhraseBank,
@@ -26,8 +21,9 @@ from benchmarks.simulate import (  # noqa: E402
     simulate,
     write_reference,
 )
-from talkbalance.core.intervals import bridge, drop_short, runs  # noqa: E402
+from talkbalance.core.intervals import bridge, drop_short, runs
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "librispeech_dev"
 DEFAULT_SEED = 7
 

@@ -59,7 +59,7 @@ def _channels(text: str) -> tuple[int, int]:
     return a, b
 
 
-def _speakers(text: str | None) -> tuple[str, str] | None:
+def _speakers(text: str | None) -> tuple[str, ...] | None:
     return tuple(_pair(text, "--speakers", "maya,sam")) if text else None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from itertools import takewhile
+from typing import cast
 
 from talkbalance.config import Config
 from talkbalance.core.intervals import as_intervals, complement, union
@@ -87,7 +88,8 @@ def silence_events(spurts: list[list[Spurt]]) -> list[Event]:
         everyone = union(everyone, as_intervals([(s.start, s.end) for s in sp]))
     if len(everyone) < 2:
         return []
-    ended_at, started_at = {}, {}
+    ended_at: dict[int, set[int]] = {}
+    started_at: dict[int, set[int]] = {}
     for sp in spurts:
         for s in sp:
             ended_at.setdefault(s.end, set()).add(s.speaker)
@@ -112,9 +114,11 @@ def floor_turns(spurts: list[list[Spurt]]) -> tuple[list[Turn], list[FloorChange
     points = sorted({t for sp in spurts for s in sp for t in (s.start, s.end)})
     n = len(spurts)
     current: list[Spurt | None] = [None] * n
-    last_end = [None] * n
-    holder, turn_start = None, None
-    turns, changes = [], []
+    last_end = [0] * n                 # read only for a holder, whose spurt has ended by then
+    holder: int | None = None
+    turn_start = 0
+    turns: list[Turn] = []
+    changes: list[FloorChange] = []
     starts_at: dict[int, list[Spurt]] = {}
     ends_at: dict[int, list[Spurt]] = {}
     for sp in spurts:
@@ -131,7 +135,7 @@ def floor_turns(spurts: list[list[Spurt]]) -> tuple[list[Turn], list[FloorChange
         if len(active) != 1 or active[0] == holder:
             continue
         taker = active[0]
-        taking = current[taker]
+        taking = cast(Spurt, current[taker])      # the one speaking
         if holder is not None:
             turns.append(Turn(holder, turn_start, last_end[holder]))
             changes.append(FloorChange(taker, holder, taking.start, taking.start - last_end[holder]))

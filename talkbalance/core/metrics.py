@@ -22,7 +22,7 @@ def _s(frames: float, frame_s: float) -> float:
 
 def distribution(values_s: list[float], *quantiles: int) -> dict:
     """``count`` plus the named percentiles (``median`` is p50); ``None`` when empty."""
-    out = {"count": len(values_s)}
+    out: dict[str, float | None] = {"count": len(values_s)}
     for q in quantiles:
         key = "median_s" if q == 50 else ("max_s" if q == 100 else f"p{q}_s")
         out[key] = round(float(np.percentile(values_s, q)), 3) if values_s else None

@@ -50,6 +50,8 @@ class SpurtTracker:
         return Spurt(self.speaker, *self._open) if self._open is not None else None
 
     def _close(self) -> list[Spurt]:
+        if self._open is None:
+            return []
         start, end = self._open
         self._open = None
         return [Spurt(self.speaker, start, end)] if end - start >= self.min_spurt_frames else []

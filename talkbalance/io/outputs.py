@@ -70,12 +70,13 @@ def rttm(spurts: list[list[Spurt]], names: list[str], frame_s: float, file_id: s
 def event_label(event: Event, names: list[str]) -> str:
     """Short Audacity label text for an event."""
     who = names[event.speaker]
+    other = names[event.other] if event.other is not None else ""      # every kind but a pause has one
     if event.kind == "interruption":
-        return f"interruption {who}→{names[event.other]} ({event.outcome})"
+        return f"interruption {who}→{other} ({event.outcome})"
     if event.kind in ("backchannel", "simultaneous_start", "transition_overlap"):
-        return f"{event.kind.replace('_', ' ')} {who}→{names[event.other]}"
+        return f"{event.kind.replace('_', ' ')} {who}→{other}"
     if event.kind == "gap":
-        return f"gap {names[event.other]}→{who}"
+        return f"gap {other}→{who}"
     return f"pause {who}"
 
 
@@ -125,7 +126,7 @@ def write_outputs(result: SessionResult, out_dir: str | Path) -> dict:
 
     out_dir = Path(out_dir)
     summary = result.summary()
-    files = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),
+    files: dict[str, str | bytes] = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),
              "activity.rttm": rttm(result.conversation.spurts, result.names, result.frame_s, result.file_id),
              "labels.txt": labels(result),
              "report.png": report_png(result)}

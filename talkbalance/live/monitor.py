@@ -43,6 +43,7 @@ class LiveOptions:
 def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     """Run one session to its end and write its folder; return the session and its summary."""
     inbox = Inbox()
+    source: FileInput | DeviceInput
     if opts.replay:
         source = FileInput(opts.replay, opts.channels, opts.speed, inbox)
         described = {"inputs": [opts.replay], "replay_speed": opts.speed}

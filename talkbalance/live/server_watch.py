@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import threading
 import time
+from typing import IO, cast
 
 FIND_STREAM_S = 3.0        # how long to look for this process's stream after the capture started
 PACTL_TIMEOUT_S = 5.0
@@ -77,7 +78,7 @@ class StreamMoveWatch:
             if not self.watching:
                 return
             self._names = self._source_names()
-            for line in self._events.stdout:
+            for line in cast(IO[str], self._events.stdout):       # a pipe: Popen(stdout=PIPE)
                 if self._stopping:
                     return
                 if ("source-output" in line or "on source" in line) and self._check():

@@ -24,7 +24,7 @@ class Mark:
 
     kind: str
     speaker: int
-    other: int
+    other: int | None
     start_s: float
     outcome: str        # "" while an interruption's outcome is still open
 
@@ -33,19 +33,19 @@ class Mark:
 class Snapshot:
     """Everything the live display shows at one moment; times in seconds of session audio."""
 
-    names: tuple[str, str]
-    roles: tuple[str, str]
+    names: tuple[str, ...]                           # one per speaker, in channel order
+    roles: tuple[str, ...]
     now_s: float
     window_s: float
     spurts: tuple[tuple[int, float, float], ...]     # (speaker, start_s, end_s) inside the window
     overlaps: tuple[tuple[float, float], ...]        # (start_s, end_s) where both talk
     marks: tuple[Mark, ...]
-    talk_s: tuple[float, float]
-    share: tuple[float, float] | None                # None until someone has talked
+    talk_s: tuple[float, ...]
+    share: tuple[float, ...] | None                  # None until someone has talked
     share_band: tuple[float, float] | None           # the trainee's target band, when roles are set
     trainee: int | None
-    interruptions: tuple[int, int]                   # made by each speaker
-    backchannels: tuple[int, int]                    # made by each speaker
+    interruptions: tuple[int, ...]                   # made by each speaker
+    backchannels: tuple[int, ...]                    # made by each speaker
     silence_s: float                                 # running silence (0 while anyone talks)
     last_speaker: int | None                         # who spoke last (the silence is after them)
     last_latency_s: float | None                     # the last gap before a response
@@ -121,7 +121,7 @@ class LiveView:
         else:
             final, opens, tail, talk_final, now = eng.spurts, eng.open_spurts(), self._tail, self._talk, eng.frames_done
         lo = max(0, now - to_frames(self.window_s, fs))
-        recent = [_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(final)]
+        recent = [_tail(sp, lo) + _present(opens[k]) for k, sp in enumerate(final)]
         spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
         overlaps = tuple((a * fs, b * fs) for a, b in _overlaps(*recent))
 
@@ -134,7 +134,7 @@ class LiveView:
         made = {kind: [self._settled_made[kind][k] + sum(1 for e in tail_marks + pending
                                                          if e.kind == kind and e.speaker == k)
                        for k in (0, 1)] for kind in self._settled_made}
-        talk = [talk_final[k] + (opens[k].length if opens[k] else 0) for k in (0, 1)]
+        talk = [talk_final[k] + sum(s.length for s in _present(opens[k])) for k in (0, 1)]
         total = sum(talk)
         ends = [s.end for sp in recent for s in sp]
         last_end = max(ends, default=None)
@@ -177,10 +177,10 @@ class LiveView:
     def _monologue_text(self, final: list[list[Spurt]], opens: list[Spurt | None], now: int) -> str:
         """The monologue cue when the trainee is talking and has held the floor past ``monologue_alert_s``."""
         t = self.trainee
-        if opens[t] is None:
+        if t is None or opens[t] is None:
             return ""
         lo = now - self._monologue - self._cue_hold
-        turns, _ = floor_turns([_tail(sp, lo) + ([opens[k]] if opens[k] else []) for k, sp in enumerate(final)])
+        turns, _ = floor_turns([_tail(sp, lo) + _present(opens[k]) for k, sp in enumerate(final)])
         held = turns[-1].end - turns[-1].start if turns else 0
         if held > self._monologue and turns[-1].speaker == t:
             return f"{self.names[t]} has talked for {held * self.frame_s:.0f} s"
@@ -199,6 +199,11 @@ def _overlaps(a: list[Spurt], b: list[Spurt]) -> list[tuple[int, int]]:
         else:
             j += 1
     return out
+
+
+def _present(spurt: Spurt | None) -> list[Spurt]:
+    """An open spurt as a list of zero or one."""
+    return [spurt] if spurt is not None else []
 
 
 def _tail(spurts: list[Spurt], lo: int) -> list[Spurt]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from typing import Any, cast
 
 import matplotlib
 import numpy as np
@@ -74,7 +75,7 @@ def report_figure(result: SessionResult) -> Figure:
     fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     top = 1 - HEADER_IN / height_in             # the header stays above the layout
-    fig.get_layout_engine().set(rect=(0, 0, 1, top), h_pad=0.08, hspace=0.06)
+    fig.get_layout_engine().set(rect=(0, 0, 1, top), h_pad=0.08, hspace=0.06)   # type: ignore[union-attr,call-arg]  # constrained
     rows = (1.15, 1, extra_in / 4.6) if coaching else (1.15, 1)
     grid = fig.add_gridspec(len(rows), 3, height_ratios=rows, width_ratios=(1, 1.1, 1.1))
     labels = [speaker_label(name, role) for name, role in zip(result.names, result.roles)]
@@ -179,7 +180,7 @@ def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int], end_s:
         if x - last_label_s.get(e.speaker, -end_s) < MIN_LABEL_GAP * end_s:
             continue
         last_label_s[e.speaker] = x
-        ax.annotate(f"{names[e.speaker]}→{names[e.other]}", (x, lane[e.speaker] + MARK_OFFSET),
+        ax.annotate(f"{names[e.speaker]}→{names[cast(int, e.other)]}", (x, lane[e.speaker] + MARK_OFFSET),
                     xytext=(0, 7), textcoords="offset points", ha="center", va="bottom",
                     fontsize=8.5, color=INK, zorder=5)
 
@@ -342,7 +343,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
             continue
         median = _stats(result, k).get("fto", {}).get("median_s")
         median = float(np.median(values)) if median is None else median
-        ax.hist(values, bins=bins, histtype="stepfilled", alpha=0.45, color=_colour(k),
+        ax.hist(values, bins=list(bins), histtype="stepfilled", alpha=0.45, color=_colour(k),
                 edgecolor=_colour(k), linewidth=1.2,
                 label=f"to {result.names[k]}: median {median:+.2f} s (n={len(values)})")
         ax.axvline(median, color=_colour(k), linestyle="--", linewidth=2)
@@ -352,7 +353,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
               title_fontsize=10, alignment="left")
     ax.set_xlabel("new speaker's start − previous one's end, s\n(← overlap | gap →)")
     ax.set_ylabel("floor changes")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)   # type: ignore[call-arg]  # a MaxNLocator
     ax.grid(axis="y", color="#e2e8f0")
     ax.set_axisbelow(True)
 
@@ -374,8 +375,8 @@ def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict], findin
         for x_pt, text, style in ((0, verdict, {"weight": "bold", "color": colour}),
                                   (COACHING_COLUMNS_PT[0], item["item"], {"weight": "bold", "color": INK}),
                                   (COACHING_COLUMNS_PT[1], "\n".join(lines), {"color": INK})):
-            ax.text(0, y, text, transform=offset_copy(ax.transAxes, ax.figure, x=x_pt, units="points"),
-                    fontsize=COACHING_PT, va="center", in_layout=False, **style)
+            ax.text(0, y, text, transform=offset_copy(ax.transAxes, cast(Figure, ax.figure), x=x_pt, units="points"),
+                    fontsize=COACHING_PT, va="center", in_layout=False, **cast(dict[str, Any], style))
 
 
 def _wrap_finding(message: str) -> list[str]:

@@ -79,7 +79,7 @@ class BleedCanceller:
         window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term
         self._settle_fade()
         self._gram += (sums.ravel()[window + n] - sums.ravel()[window]).reshape(self.taps, self.taps)
-        self._cross += sum(np.correlate(p, o, "valid") for p, o in zip(partner, own))[::-1]
+        self._cross += sum((np.correlate(p, o, "valid") for p, o in zip(partner, own)), np.zeros(self.taps))[::-1]
         self._pending = True
 
     def update(self) -> None:

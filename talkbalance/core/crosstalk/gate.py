@@ -164,7 +164,7 @@ class LevelModel:
     """Noise floors, each wearer's own-speech level and ILD, and the couplings between the mics."""
 
     def __init__(self, noise_hops: int):
-        self._levels = [deque(maxlen=noise_hops), deque(maxlen=noise_hops)]
+        self._levels: list[deque[float]] = [deque(maxlen=noise_hops), deque(maxlen=noise_hops)]
         self.noise: list[float | None] = [None, None]
         self._by_level = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]   # attributed by the louder mic
         self._by_lag = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]     # attributed by the correlation lag
@@ -198,9 +198,10 @@ class LevelModel:
         """Frames one mic hears clearly and clearly louder: that wearer's voice (``level_db`` (2, F))."""
         ild = level_db[0] - level_db[1]
         for k, sign in ((0, 1.0), (1, -1.0)):
-            if self.noise[k] is None:
+            noise = self.noise[k]
+            if noise is None:
                 continue
-            clear = vad[k] & (level_db[k] > 10 * np.log10(self.noise[k]) + CLEAR_DB) & (sign * ild > LOUDER_DB)
+            clear = vad[k] & (level_db[k] > 10 * np.log10(noise) + CLEAR_DB) & (sign * ild > LOUDER_DB)
             if clear.any():
                 self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
 
@@ -240,12 +241,13 @@ class LevelModel:
             self.speech[k] = float(10 ** (levels[m // 2] / 10))
             self.own_ild_db[k] = float(ilds[m // 2])
             self.own_ild_low_db[k] = float(ilds[int(BLEED_QUANTILE * m)])
-        if None not in self.own_ild_db and sum(self.own_ild_db) < 2 * MIN_ATTENUATION_DB:
+        ild_1, ild_2 = self.own_ild_db
+        if ild_1 is not None and ild_2 is not None and ild_1 + ild_2 < 2 * MIN_ATTENUATION_DB:
             self.own_ild_db = [None, None]      # not two voices each louder in their own mic: nothing learned
             self.own_ild_low_db = [None, None]
 
     def states(self, residual_db: list[float | None], filters: list[LeakFilter | None],
-               band_couplings: list[np.ndarray | None]) -> tuple[ChannelState, ...]:
+               band_couplings: list[np.ndarray | None]) -> tuple[ChannelState, ChannelState]:
         out = []
         for k in (0, 1):
             own, partner = self.own_ild_db[k], self.own_ild_db[1 - k]
@@ -255,11 +257,11 @@ class LevelModel:
             if coupling is None and own is not None:
                 coupling = own - 2 * PRIOR_ATTENUATION_DB
             near = own - NEAR_BELOW_OWN_DB if own is not None else None
-            weak = coupling + (own - coupling) * WEAK_SHARE if own is not None else None
+            weak = coupling + (own - coupling) * WEAK_SHARE if own is not None and coupling is not None else None
             low = self.own_ild_low_db[1 - k]
             out.append(ChannelState(self.noise[k], self.speech[k], -low if low is not None else None,
                                     near, weak, self.speech[1 - k], residual_db[k], filters[k], band_couplings[k]))
-        return tuple(out)
+        return out[0], out[1]
 
 
 class CrosstalkGate:
@@ -284,7 +286,7 @@ class CrosstalkGate:
         self._cancellers = [BleedCanceller(self.max_lag + 1, self.hop_s), BleedCanceller(self.max_lag + 1, self.hop_s)]
 
 
-        self._residuals = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
+        self._residuals: list[deque[float]] = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
         self._fresh_residuals = [False, False]   # observations came since the quantile was last taken
         self.residual_db: list[float | None] = [None, None]
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
@@ -566,8 +568,8 @@ class CrosstalkGate:
         both_range_db = np.clip(-fill(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
         both_level = np.where(has_speech, fill(speech) * 10 ** (-both_range_db / 10), never)
         sounding = np.array([seg.states is not None for seg in segments])
-        cancels_s = known(residual) & ~lone & np.array([sounding_seg and seg.states[k].filter is not None
-                                                        for sounding_seg, seg in zip(sounding, segments)])
+        cancels_s = known(residual) & ~lone & np.array([seg.states is not None and seg.states[k].filter is not None
+                                                        for seg in segments])
 
         energy, reference = self._energy[k], self._reference[1 - k]
         floor = spread(floor_s)
@@ -628,11 +630,12 @@ class CrosstalkGate:
                 return None
             return seg.states[k].filter
 
-        for _, run in groupby(segments, key=lambda seg: id(used(seg))):
-            run = list(run)
-            if used(run[0]) is not None:
+        for _, grouped in groupby(segments, key=lambda seg: id(used(seg))):
+            run = list(grouped)
+            leak = used(run[0])
+            if leak is not None:
                 starts = self.history + np.arange(run[0].start, run[-1].stop) * L
-                left[run[0].start:run[-1].stop] = used(run[0]).residual_energy(
+                left[run[0].start:run[-1].stop] = leak.residual_energy(
                     self._samples[:, 1 - k], self._samples[:, k], starts, L)
         return left
 

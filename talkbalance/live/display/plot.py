@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,7 +50,7 @@ OUTCOMES = {                   # outcome -> (marker face, marker edge, label suf
     "unsuccessful": ("white", INK, ""),
     "": ("white", PENDING_COLOUR, " ?"),
 }
-_, BACKCHANNEL_MARKER, BACKCHANNEL_COLOUR, BACKCHANNEL_SIZE, _ = SMALL_MARKS["backchannel"]
+_, BACKCHANNEL_MARKER, BACKCHANNEL_COLOUR, BACKCHANNEL_SIZE, _filled = SMALL_MARKS["backchannel"]
 LANE = (1, 0)                  # y of each speaker's lane: the first speaker on top
 TIMELINE_Y = (-0.7, 1.75)      # y limits of the timeline
 OVERLAP_Y = (-0.5, 1.5)        # the overlap shading spans both lanes; nothing changing reaches below it
@@ -83,9 +84,9 @@ class LivePlot:
         with plt.rc_context({"toolbar": "None"}):
             self.fig = plt.figure(figsize=SIZE_IN)
         canvas = self.fig.canvas
-        canvas.manager.set_window_title(title)
+        canvas.manager.set_window_title(title)          # type: ignore[union-attr]  # (pyplot figures have one)
         self._blit = canvas.supports_blit
-        self._background = None        # the canvas without the changing artists: RGBA rows, top down
+        self._background: np.ndarray | None = None     # the canvas without the changing artists: RGBA rows, top down
         self._names = first.names
         self._window_s = first.window_s
         self._parts: list[_Part] = []  # the changing artists, in parts, in drawing order
@@ -95,7 +96,7 @@ class LivePlot:
         canvas.mpl_connect("draw_event", self._on_draw)
         canvas.mpl_connect("resize_event", self._on_resize)
         if type(canvas).required_interactive_framework is not None:
-            canvas.manager.show()
+            canvas.manager.show()                       # type: ignore[union-attr]
         self.update(first)
 
     # --- public ----------------------------------------------------------------------------
@@ -137,8 +138,8 @@ class LivePlot:
         """After a full draw: cache the background, then draw the changing artists over it."""
         canvas = self.fig.canvas
         if self._blit and not canvas.is_saving():
-            self._background = np.array(canvas.buffer_rgba())
-            renderer = canvas.get_renderer()
+            self._background = np.array(canvas.buffer_rgba())      # type: ignore[attr-defined]  # (an Agg canvas)
+            renderer = canvas.get_renderer()                        # type: ignore[attr-defined]
             for part in self._parts:
                 part.draw(renderer)
 
@@ -148,9 +149,10 @@ class LivePlot:
     def _redraw(self, parts: list[_Part]) -> None:
         """Restore the background in each part's box (old and new place), draw the parts, blit the boxes."""
         canvas = self.fig.canvas
-        renderer = canvas.get_renderer()
-        pixels = np.asarray(canvas.buffer_rgba())
+        renderer = canvas.get_renderer()                            # type: ignore[attr-defined]  # (an Agg canvas)
+        pixels = np.asarray(canvas.buffer_rgba())                   # type: ignore[attr-defined]
         height, width = pixels.shape[:2]
+        background = cast(np.ndarray, self._background)      # cached: redraws come after a full draw
         boxes = []
         for part in parts:
             box = part.redraw_box(renderer)
@@ -159,7 +161,7 @@ class LivePlot:
             x0, y0, x1, y1 = max(box[0], 0), max(box[1], 0), min(box[2], width), min(box[3], height)
             if x0 < x1 and y0 < y1:
                 rows = slice(height - y1, height - y0)     # buffer rows run top down
-                pixels[rows, x0:x1] = self._background[rows, x0:x1]
+                pixels[rows, x0:x1] = background[rows, x0:x1]
                 boxes.append((x0, y0, x1, y1))
         for part in parts:
             part.draw(renderer)
@@ -193,7 +195,7 @@ class LivePlot:
         self._bar_colours = to_rgba_array([*SPEAKER_COLOURS[:2], OVERLAP_COLOUR], [1, 1, 0.25])
         self._bar_ys = np.array([(LANE[k] - BAR_HEIGHT / 2, LANE[k] + BAR_HEIGHT / 2) for k in (0, 1)] + [OVERLAP_Y])
         self._bars = ax.add_collection(PolyCollection([], linewidths=0, zorder=3, transform=in_session_time))
-        self._shown_bars = None
+        self._shown_bars: tuple | None = None
         self._backchannels = ax.plot([], [], linestyle="none", marker=BACKCHANNEL_MARKER, markersize=BACKCHANNEL_SIZE,
                                      color=BACKCHANNEL_COLOUR, markeredgewidth=1.6, zorder=5,
                                      transform=in_session_time)[0]
@@ -236,7 +238,7 @@ class LivePlot:
             verts = np.empty((len(rows), 4, 2))
             verts[:, :, 0] = rows[:, [1, 1, 2, 2]]
             verts[:, :, 1] = self._bar_ys[kinds][:, [0, 1, 1, 0]]
-            self._bars.set_verts(verts)
+            self._bars.set_verts(verts)                 # type: ignore[attr-defined]  # (a PolyCollection)
             self._bars.set_facecolor(self._bar_colours[kinds])
             self._bars.set_visible(len(rows) > 0)
 
@@ -252,7 +254,7 @@ class LivePlot:
 
         labels = iter(self._mark_labels)
         gap = LABEL_GAP * self._window_s
-        last_x = {}
+        last_x: dict[int, float] = {}
         for m in sorted(interruptions, key=lambda m: -m.start_s):      # the newest keep their labels
             x = min(max(m.start_s - now, gap / 2 - self._window_s), -gap / 2)   # whole labels inside the axes
             if last_x.get(m.speaker, math.inf) - x < gap:
@@ -307,7 +309,7 @@ class LivePlot:
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
 
-    def _share_view(self, snap: Snapshot) -> tuple[int, tuple[str, str]] | None:
+    def _share_view(self, snap: Snapshot) -> tuple[int, tuple[str, ...]] | None:
         """What the share bar shows: the pixel column where the bars meet (a finer share would not show,
         so most frames change nothing here) and the bars' texts; None before anyone talked."""
         if snap.share is None:
@@ -323,7 +325,8 @@ class LivePlot:
         if meet is not None:
             box = self._share_ax.bbox
             x = 100 * (meet - box.x0) / box.width
-            self._share_bars.set_verts(_boxes([(0, x), (x, 100)], -BAR_HEIGHT / 2, BAR_HEIGHT / 2))
+            verts = _boxes([(0, x), (x, 100)], -BAR_HEIGHT / 2, BAR_HEIGHT / 2)
+            self._share_bars.set_verts(verts)           # type: ignore[attr-defined]  # (a PolyCollection)
         self._share_bars.set_visible(meet is not None)
         for text, s in zip(self._share_texts, texts):
             text.set_text(s)
@@ -430,7 +433,7 @@ class _StampText(Text):
             return
         image, x, y = stamp
         gc = renderer.new_gc()
-        self._set_gc_clip(gc)
+        self._set_gc_clip(gc)                           # type: ignore[attr-defined]  # (matplotlib's private Artist API)
         renderer.draw_image(gc, x, y, image)
         gc.restore()
         self.stale = False
@@ -463,7 +466,7 @@ class _StampText(Text):
         margin = int(2 * renderer.points_to_pixels(self.get_fontsize()))   # room for the box around them
         x0, y0 = (round(margin + a - e) for a, e in zip(anchor, extent.p0))
         scratch = RendererAgg(int(extent.width) + 2 * margin, int(extent.height) + 2 * margin, renderer.dpi)
-        with self._cm_set(transform=IdentityTransform(), position=(x0, y0), clip_on=False):
+        with self._cm_set(transform=IdentityTransform(), position=(x0, y0), clip_on=False):  # type: ignore[attr-defined]
             super().draw(scratch)
         rgba = np.asarray(scratch.buffer_rgba())
         rows = np.flatnonzero(rgba[..., 3].any(axis=1))
@@ -496,7 +499,7 @@ def _joined(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int,
     """``boxes``, those close together joined: each blit costs a fixed amount besides its pixels
     (TkAgg on this figure: 0.4–0.6 ms, what 50000–70000 pixels take), so a join pays when it adds
     fewer than ``BLIT_JOIN_PX``."""
-    joined = []
+    joined: list[tuple[int, int, int, int]] = []
     for box in boxes:
         for k, other in enumerate(joined):
             union = _union(box, other)

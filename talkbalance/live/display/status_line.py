@@ -16,14 +16,14 @@ def status_text(snap: Snapshot) -> str:
     parts = [f"{minutes:02d}:{seconds:02d}"]
     if snap.share is not None:
         share = f"talk {a} {snap.share[0]:.0%} / {b} {snap.share[1]:.0%}"
-        if snap.share_band is not None:
+        if snap.share_band is not None and snap.trainee is not None:
             share += f" (target {snap.names[snap.trainee]} {snap.share_band[0]:.0%}-{snap.share_band[1]:.0%})"
         parts.append(share)
     parts.append(f"interruptions made {a}→{b} {snap.interruptions[0]}, {b}→{a} {snap.interruptions[1]}")
     parts.append(f"backchannels made {a} {snap.backchannels[0]}, {b} {snap.backchannels[1]}")
     if snap.silence_s > 0 and snap.last_speaker is not None:
         parts.append(f"silence {snap.silence_s:.1f} s after {snap.names[snap.last_speaker]}")
-    if snap.last_latency_s is not None:
+    if snap.last_latency_s is not None and snap.last_responder is not None:
         parts.append(f"last response {snap.names[snap.last_responder]} after {snap.last_latency_s:.2f} s")
     if snap.dropped_blocks:
         parts.append(f"dropped blocks {snap.dropped_blocks}")
