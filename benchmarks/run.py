@@ -2,7 +2,7 @@
 
 1. Rooms (benchmarks/rooms.py): conversations spoken in simulated rooms, per condition
    (RT60 x partner distance x another pair in the room), every system side by side.
-2. Coherent bleed (benchmarks/simulate.py): the headset model whose bleed is a delayed,
+2. Coherent bleed (benchmarks/simulate/): the headset model whose bleed is a delayed,
    coloured copy, over a grid of bleed level x noise level x sample rate.
 3. One speaker with a silent partner channel, the same conversation at three places in one
    file, and the real two-party calls with and without added bleed.
@@ -344,7 +344,7 @@ def main(argv=None) -> int:
         "",
         f"Grid: bleed {list(BLEEDS_DB)} dB x noise {list(g['noises_dbfs'])} dBFS x rate {list(g['rates_hz'])} Hz, "
         f"{g['conversations']} conversation(s) of {g['duration_s']:.0f} s per cell, simulated from "
-        f"`{args.speech.name}` (benchmarks/simulate.py). "
+        f"`{args.speech.name}` (benchmarks/simulate/). "
         + ("Silero (neural) runs on a subset (16 kHz, first noise level, one conversation per bleed level in "
            f"{list(g['silero_bleeds'])}): its Python binding is slow." if silero_available() else "Silero not installed: skipped."),
         "",

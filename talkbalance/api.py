@@ -7,6 +7,7 @@ from pathlib import Path
 
 from talkbalance.config import Config, Speakers, load_config, names_from_files
 from talkbalance.core.engine import Engine
+from talkbalance.core.summary import source_block
 from talkbalance.core.types import SessionResult
 from talkbalance.errors import InputError
 from talkbalance.io.inputs import open_session
@@ -61,8 +62,7 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
                 progress(done / info.sample_rate_hz, info.duration_s)
         result = engine.finish()
     result.quality.warnings[:0] = info.warnings
-    result.source = {"inputs": [str(p) for p in info.inputs], "sample_rate": info.sample_rate_hz,
-                     "channels": info.channels, "duration_s": round(info.duration_s, 3),
-                     "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
+    result.source = source_block({"inputs": [str(p) for p in info.inputs]}, info.sample_rate_hz, info.channels,
+                                 info.duration_s, cfg)
     result.file_id = re.sub(r"\s+", "_", Path(paths[0]).stem) or "session"
     return result

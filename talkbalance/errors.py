@@ -23,3 +23,10 @@ class DeviceError(TalkbalanceError):
 
 class OutputError(TalkbalanceError):
     """The results cannot be written, or would replace what must not be lost."""
+
+    ELSEWHERE = "choose another `out_dir` folder or free some disk space."
+
+    @classmethod
+    def from_os_error(cls, folder: object, doing: str, exc: OSError, fix: str = ELSEWHERE) -> "OutputError":
+        """``<folder>: <doing> (<the system's reason>); <fix>``."""
+        return cls(f"{folder}: {doing} ({exc.strerror or exc}); {fix}")

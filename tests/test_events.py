@@ -17,9 +17,9 @@ from talkbalance.core.events import (
     floor_turns,
     overlap_events,
     silence_events,
-    to_frames,
 )
 from talkbalance.core.types import Event, FloorChange, Spurt, Turn
+from talkbalance.core.units import to_frames
 
 RULES = FrameRules(simultaneous_start=20, backchannel_max=100, min_interruption_overlap=30)
 

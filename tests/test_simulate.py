@@ -1,4 +1,4 @@
-"""Tests for benchmarks/simulate.py: the two-headset conversation simulator.
+"""Tests for benchmarks/simulate/: the two-headset conversation simulator.
 
 They need the LibriSpeech excerpt in ../shared/data/librispeech_dev and skip without it.
 Conversations are 60-90 s except the one 3-minute conversation of the event test.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 from talkbalance.live.display.status_line import StatusLine, status_text
 from talkbalance.live.view import Mark, Snapshot
@@ -55,3 +56,18 @@ def test_plain_output_prints_whole_lines_now_and_then():
     for _ in range(5):
         line.update(snapshot())
     assert out.getvalue().count("\n") == 1 and "\r" not in out.getvalue()
+
+
+def test_waiting_between_updates_wakes_when_the_session_is_stopped():
+    """The live loop waits on the display; a status line's wait ends at once when SIGTERM set the stop event."""
+    import threading
+
+    stop = threading.Event()
+    line = StatusLine(io.StringIO(), wake=stop)
+    started = time.monotonic()
+    line.wait(0.05)
+    assert time.monotonic() - started >= 0.04                  # it does wait while nothing stops it
+    stop.set()
+    started = time.monotonic()
+    line.wait(10.0)
+    assert time.monotonic() - started < 1.0

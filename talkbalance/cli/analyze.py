@@ -34,8 +34,7 @@ def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str
     try:
         return write_outputs(result, out_dir)
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); "
-                          "choose another `out_dir` folder or free some disk space.") from None
+        raise OutputError.from_os_error(out_dir, "cannot write the results", exc) from None
 def _pct(x) -> str:
     return "-" if x is None else f"{x:.0%}"
 

@@ -12,11 +12,12 @@ import numpy as np
 
 from talkbalance.config import Config
 from talkbalance.core.crosstalk.gate import CrosstalkGate
-from talkbalance.core.events import FrameRules, derive, to_frames
+from talkbalance.core.events import FrameRules, derive
 from talkbalance.core.metrics import summarize
 from talkbalance.core.resample import StreamResampler
 from talkbalance.core.spurts import SpurtTracker
 from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
+from talkbalance.core.units import to_frames
 from talkbalance.core.vad import FrameVad
 
 CHANNELS = 2
@@ -28,22 +29,22 @@ SAME_SIGNAL_SHARE = 0.5             # both channels identical in this share of t
 class Engine:
     """Analyse a two-person session block by block.
 
-    ``feed`` takes (n, 2) int16 or float blocks at ``sample_rate_hz``, of any size,
+    ``feed`` takes (n, 2) int16 or float blocks at ``input_rate_hz``, of any size,
     and returns the talk spurts that became final; ``finish`` returns the result.
     """
 
-    def __init__(self, cfg: Config, sample_rate_hz: int):
+    def __init__(self, cfg: Config, input_rate_hz: int):
         self.cfg = cfg
-        self.sample_rate_hz = sample_rate_hz
-        self.rate_hz = cfg.vad.rate_hz
-        self.frame_samples = self.rate_hz * cfg.vad.frame_ms // 1000
+        self.input_rate_hz = input_rate_hz
+        self.analysis_rate_hz = cfg.vad.rate_hz
+        self.frame_samples = self.analysis_rate_hz * cfg.vad.frame_ms // 1000
         self.frame_s = cfg.vad.frame_ms / 1000
         self.hop_frames = max(1, to_frames(cfg.crosstalk.adapt_every_s, self.frame_s))
         self.rules = FrameRules.from_config(cfg, self.frame_s)
-        self._resampler = (StreamResampler(sample_rate_hz, self.rate_hz, CHANNELS)
-                           if sample_rate_hz != self.rate_hz else None)
-        self._vads = [FrameVad(cfg.vad.aggressiveness, self.rate_hz, self.frame_samples) for _ in range(CHANNELS)]
-        self._gate = CrosstalkGate(cfg.crosstalk, self.rate_hz, self.frame_samples, self.hop_frames)
+        self._resampler = (StreamResampler(input_rate_hz, self.analysis_rate_hz, CHANNELS)
+                           if input_rate_hz != self.analysis_rate_hz else None)
+        self._vads = [FrameVad(cfg.vad.aggressiveness, self.analysis_rate_hz, self.frame_samples) for _ in range(CHANNELS)]
+        self._gate = CrosstalkGate(cfg.crosstalk, self.analysis_rate_hz, self.frame_samples, self.hop_frames)
         pause, spurt = (to_frames(cfg.talkspurts.min_pause_s, self.frame_s),
                         to_frames(cfg.talkspurts.min_spurt_s, self.frame_s))
         self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]

@@ -13,6 +13,7 @@ from typing import cast
 from talkbalance.config import Config
 from talkbalance.core.intervals import as_intervals, complement, union
 from talkbalance.core.types import Conversation, Event, FloorChange, Spurt, Turn
+from talkbalance.core.units import to_frames
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,6 @@ class FrameRules:
         o = cfg.overlaps
         return cls(to_frames(o.simultaneous_start_s, frame_s), to_frames(o.backchannel_max_s, frame_s),
                    to_frames(o.min_interruption_overlap_s, frame_s))
-
-
-def to_frames(seconds: float, frame_s: float) -> int:
-    """A duration in whole frames (rounded: 0.2 s at 10 ms is exactly 20 frames)."""
-    return int(round(seconds / frame_s))
 
 
 def derive(spurts: list[list[Spurt]], rules: FrameRules) -> Conversation:

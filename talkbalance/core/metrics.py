@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from talkbalance.config import Config
-from talkbalance.core.events import to_frames
 from talkbalance.core.intervals import as_intervals, intersection, total, union
 from talkbalance.core.types import Conversation
+from talkbalance.core.units import to_frames
 from talkbalance.core.wording import plural
 
 TIMES_SHOWN = 5        # a message lists the times of at most this many moments (the item's "times" has all)

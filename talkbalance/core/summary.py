@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from talkbalance.config import Config
 from talkbalance.version import __version__
 
 if TYPE_CHECKING:
     from talkbalance.core.types import SessionResult
 
 SCHEMA_VERSION = 1       # the output files' layout; change it only with a README note
+
+
+def source_block(described: dict, sample_rate_hz: int, channels: object, duration_s: float, cfg: Config) -> dict:
+    """``summary.json`` ``source``: what the input was (``described``: its ``inputs`` and the like), its rate,
+    channels and length, and how it was analysed."""
+    return {**described, "sample_rate": sample_rate_hz, "channels": channels, "duration_s": round(duration_s, 3),
+            "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
 
 
 def summary_document(result: SessionResult, complete: bool = True) -> dict:

@@ -20,6 +20,7 @@ from talkbalance.config import Config
 from talkbalance.errors import OutputError
 from talkbalance.io.outputs import clear_earlier_results, earlier_results
 from talkbalance.live.capture import DeviceInput, FileInput, choose_device
+from talkbalance.live.display import Display
 from talkbalance.live.display.status_line import StatusLine
 from talkbalance.live.session import Inbox, LiveSession
 
@@ -54,7 +55,7 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(channels)}
     session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox)
     stop = threading.Event()
-    display = _open_display(session, opts.plot, opts.say)
+    display = _open_display(session, opts.plot, opts.say, stop)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     previous_int = signal.getsignal(signal.SIGINT)
     session.start()
@@ -71,9 +72,9 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         try:
             summary = session.finish()
         except OSError as exc:
-            raise session.error or OutputError(
-                f"{opts.out_dir}: cannot finish the session files ({exc.strerror or exc}); free some disk space, "
-                "then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
+            raise session.error or OutputError.from_os_error(
+                opts.out_dir, "cannot finish the session files", exc,
+                "free some disk space, then run `talkbalance recover` on the folder. audio.wav stays readable.") from None
     finally:
         signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
@@ -84,7 +85,7 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     return session, summary
 
 
-def _show_until_end(source, session: LiveSession, display, stop: threading.Event, duration_s: float | None) -> None:
+def _show_until_end(source, session: LiveSession, display: Display, stop: threading.Event, duration_s: float | None) -> None:
     """Start the input and draw snapshots until something ends the session."""
     source.start()
     started = time.monotonic()
@@ -92,11 +93,11 @@ def _show_until_end(source, session: LiveSession, display, stop: threading.Event
         if duration_s is not None and time.monotonic() - started >= duration_s:
             return
         display.update(session.latest)
-        _wait(display, stop, DISPLAY_EVERY_S)
+        display.wait(DISPLAY_EVERY_S)
 
 
-def _open_display(session: LiveSession, plot: bool, say: Callable[[str], None]):
-    """The plot window when asked for and a display exists, else the console status line."""
+def _open_display(session: LiveSession, plot: bool, say: Callable[[str], None], stop: threading.Event) -> Display:
+    """The plot window when asked for and a display exists, else the console status line (woken by ``stop``)."""
     if plot:
         from talkbalance.live.display.plot import LivePlot, interactive_display_available
 
@@ -104,15 +105,7 @@ def _open_display(session: LiveSession, plot: bool, say: Callable[[str], None]):
             return LivePlot(session.latest)
         say("talkbalance: no display for the plot window; showing a status line instead (use `plot=False` to "
               "choose this yourself).")
-    return StatusLine()
-
-
-def _wait(display, stop: threading.Event, seconds: float) -> None:
-    """Let a plot window handle its events, or just sleep (waking early on SIGTERM)."""
-    if hasattr(display, "wait"):
-        display.wait(seconds)
-    else:
-        stop.wait(seconds)
+    return StatusLine(wake=stop)
 
 
 def clear_session_dir(out_dir: Path, replay: bool) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from talkbalance.config import Config
 from talkbalance.core.engine import Engine
+from talkbalance.core.summary import source_block
 from talkbalance.core.types import Event, SessionResult
 from talkbalance.errors import OutputError
 from talkbalance.io.outputs import EVENTS_HEADER, event_row, write_outputs, write_summary
@@ -70,8 +71,7 @@ class LiveSession:
             self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, 2)
             self._events_file = open(out_dir / "events.csv", "w", encoding="utf-8", newline="")
         except OSError as exc:
-            raise OutputError(f"{out_dir}: cannot create the session files ({exc.strerror or exc}); "
-                            "choose another `out_dir` folder or free some disk space.") from None
+            raise OutputError.from_os_error(out_dir, "cannot create the session files", exc) from None
         self._events = csv.writer(self._events_file, lineterminator="\n")
         self._events.writerow(EVENTS_HEADER)
         self._events_file.flush()
@@ -101,8 +101,8 @@ class LiveSession:
             try:
                 handle(item)
             except OSError as exc:
-                self.error = OutputError(f"{self.out_dir}: writing the session stopped ({exc.strerror or exc}); "
-                                       "free some disk space. Everything written before stays readable.")
+                self.error = OutputError.from_os_error(self.out_dir, "writing the session stopped", exc,
+                                                       "free some disk space. Everything written before stays readable.")
                 return
             except Exception as exc:
                 self.failure = exc
@@ -155,9 +155,7 @@ class LiveSession:
                               "stalled); times after it are shifted by that much")
 
     def _source_now(self) -> dict:
-        return {**self.source, "sample_rate": self.rate_hz, "channels": 2,
-                "duration_s": round(self.engine.samples_in / self.rate_hz, 3),
-                "analysis_rate": self.cfg.vad.rate_hz, "frame_ms": self.cfg.vad.frame_ms}
+        return source_block(self.source, self.rate_hz, 2, self.engine.samples_in / self.rate_hz, self.cfg)
 
     # -- after the threads ----------------------------------------------------------------
     def finish(self) -> dict:

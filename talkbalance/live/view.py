@@ -10,8 +10,9 @@ import bisect
 from dataclasses import dataclass
 
 from talkbalance.core.engine import Engine
-from talkbalance.core.events import derive, floor_turns, pending_overlaps, settled_frame, to_frames
+from talkbalance.core.events import derive, floor_turns, pending_overlaps, settled_frame
 from talkbalance.core.types import Event, Spurt
+from talkbalance.core.units import to_frames
 
 WINDOW_S = 60.0          # seconds of timeline shown
 CUE_HOLD_S = 5.0         # an interruption cue stays up this long

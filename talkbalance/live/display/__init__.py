@@ -1,1 +1,24 @@
-"""What a trainee sees during a live session: the blitted plot window and the console status line."""
+"""What a trainee sees during a live session: the blitted plot window and the console status line.
+
+Both are a ``Display``: the live loop shows each snapshot, waits, and stops when the display is closed.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from talkbalance.live.view import Snapshot
+
+
+class Display(Protocol):
+    """A live display: ``update`` with the latest snapshot, ``wait`` between updates (a window handles its
+    events then), ``closed`` once the user closed it, ``close`` at the end."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def update(self, snap: Snapshot) -> None: ...
+
+    def wait(self, seconds: float) -> None: ...
+
+    def close(self) -> None: ...

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 from talkbalance.live.view import Snapshot
@@ -36,8 +37,9 @@ class StatusLine:
 
     closed = False
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, wake: threading.Event | None = None):
         self.stream = stream or sys.stdout
+        self._wake = wake or threading.Event()      # set: stop waiting (SIGTERM)
         self.tty = self.stream.isatty()
         self._width = 0
         self._printed_at = -PLAIN_EVERY_S
@@ -52,6 +54,10 @@ class StatusLine:
             self.stream.write(text + "\n")
             self.stream.flush()
             self._printed_at = time.monotonic()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep between updates, waking early when ``wake`` is set."""
+        self._wake.wait(seconds)
 
     def close(self) -> None:
         if self.tty and self._width:
