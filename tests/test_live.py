@@ -86,9 +86,12 @@ def test_replay_does_not_need_sounddevice(tmp_path):
 
 
 def _start_replay(out, speed):
+    """The live monitor as a person at a terminal starts it: Ctrl-C (SIGINT) in its default state, even when
+    this suite runs as a background job, whose shell would have it ignored."""
     return subprocess.Popen([sys.executable, "-m", "talkbalance", "live", "--replay", str(DEMO_FILE), "--speed",
                              str(speed), "--no-plot", "--config", str(PEER), "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_audio(out, seconds, rate=16000, timeout_s=60):
