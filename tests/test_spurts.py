@@ -328,3 +328,15 @@ class TestTrackerState:
     def test_integer_mask_accepted(self):
         tracker = SpurtTracker(0, PAUSE, SPURT)
         assert tracker.push(np.array([0] * 5 + [1] * 15 + [0] * 20)) == [Spurt(0, 5, 20)]
+
+
+def test_overlapping_finds_frames_where_any_two_of_several_speakers_talk():
+    from talkbalance.core.spurts import overlapping, timeline
+
+    a = [Spurt(0, 0, 10), Spurt(0, 20, 30)]
+    b = [Spurt(1, 5, 22)]
+    c = [Spurt(2, 28, 40)]
+    assert timeline(a).tolist() == [[0, 10], [20, 30]]
+    assert overlapping([a, b, c]).tolist() == [[5, 10], [20, 22], [28, 30]]
+    assert overlapping([a, b]).tolist() == [[5, 10], [20, 22]]
+    assert overlapping([a]).tolist() == [] and overlapping([a, []]).tolist() == []

@@ -12,6 +12,7 @@ from typing import cast
 
 from talkbalance.config import Config
 from talkbalance.core.intervals import as_intervals, complement, union
+from talkbalance.core.spurts import timeline
 from talkbalance.core.types import Conversation, Event, FloorChange, Spurt, Turn
 from talkbalance.core.units import to_frames
 
@@ -81,7 +82,7 @@ def silence_events(spurts: list[list[Spurt]]) -> list[Event]:
     """Pauses (same speaker both sides) and gaps (speaker changes) in the silences between speech."""
     everyone = as_intervals([])
     for sp in spurts:
-        everyone = union(everyone, as_intervals([(s.start, s.end) for s in sp]))
+        everyone = union(everyone, timeline(sp))
     if len(everyone) < 2:
         return []
     ended_at: dict[int, set[int]] = {}

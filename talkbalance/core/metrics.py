@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from talkbalance.config import Config
-from talkbalance.core.intervals import as_intervals, intersection, total, union
+from talkbalance.core.intervals import total, union
+from talkbalance.core.spurts import overlapping, timeline
 from talkbalance.core.types import Conversation
 from talkbalance.core.units import to_frames
 from talkbalance.core.wording import plural
@@ -29,15 +30,11 @@ def distribution(values_s: list[float], *quantiles: int) -> dict:
     return out
 
 
-def _timeline(spurts) -> np.ndarray:
-    return as_intervals([(s.start, s.end) for s in spurts])
-
-
 def summarize(conv: Conversation, names: list[str], roles: list[str], duration_frames: int,
               frame_s: float, cfg: Config) -> dict:
     """The ``speakers``, ``session`` and ``coaching`` blocks of ``summary.json``."""
     n = len(names)
-    talk = [total(_timeline(sp)) for sp in conv.spurts]
+    talk = [total(timeline(sp)) for sp in conv.spurts]
     all_talk = sum(talk)
     events = conv.events
     speakers = []
@@ -62,11 +59,11 @@ def summarize(conv: Conversation, names: list[str], roles: list[str], duration_f
             "response_latency": distribution([(e.end - e.start) * frame_s for e in made if e.kind == "gap"], 50, 90),
             "fto": distribution([c.offset * frame_s for c in conv.floor_changes if c.speaker == k], 50, 10, 90),
         })
-    timelines = [_timeline(sp) for sp in conv.spurts]
+    timelines = [timeline(sp) for sp in conv.spurts]
     speech = timelines[0]
     for tl in timelines[1:]:
         speech = union(speech, tl)
-    overlap = intersection(timelines[0], timelines[1]) if n == 2 else as_intervals([])
+    overlap = overlapping(conv.spurts)
     speech_f, overlap_f = total(speech), total(overlap)
     minutes = duration_frames * frame_s / 60.0
     session = {

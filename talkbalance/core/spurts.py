@@ -7,9 +7,11 @@ bridge into it any more.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from talkbalance.core.intervals import runs
+from talkbalance.core.intervals import as_intervals, intersection, runs, union
 from talkbalance.core.types import Spurt
 
 
@@ -55,3 +57,18 @@ class SpurtTracker:
         start, end = self._open
         self._open = None
         return [Spurt(self.speaker, start, end)] if end - start >= self.min_spurt_frames else []
+
+
+def timeline(spurts: list[Spurt]) -> np.ndarray:
+    """One speaker's spurts as an interval set (``core.intervals``)."""
+    return as_intervals([(s.start, s.end) for s in spurts])
+
+
+def overlapping(spurts: Sequence[list[Spurt]]) -> np.ndarray:
+    """The frames where at least two of the speakers talk at once, for any number of speakers."""
+    lines = [timeline(sp) for sp in spurts]
+    out = as_intervals([])
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            out = union(out, intersection(a, b))
+    return out

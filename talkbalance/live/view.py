@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from talkbalance.core.engine import Engine
 from talkbalance.core.events import derive, floor_turns, pending_overlaps, settled_frame
+from talkbalance.core.spurts import overlapping
 from talkbalance.core.types import Event, Spurt
 from talkbalance.core.units import to_frames
 
@@ -124,7 +125,7 @@ class LiveView:
         lo = max(0, now - to_frames(self.window_s, fs))
         recent = [_tail(sp, lo) + _present(opens[k]) for k, sp in enumerate(final)]
         spurts = tuple((s.speaker, s.start * fs, s.end * fs) for sp in recent for s in sp)
-        overlaps = tuple((a * fs, b * fs) for a, b in _overlaps(*recent))
+        overlaps = tuple((a * fs, b * fs) for a, b in overlapping(recent).tolist())
 
         final_keys = {(e.kind, e.speaker, e.start) for e in tail}
         pending = [e for e in pending_overlaps(final, opens, eng.rules)
@@ -186,20 +187,6 @@ class LiveView:
         if held > self._monologue and turns[-1].speaker == t:
             return f"{self.names[t]} has talked for {held * self.frame_s:.0f} s"
         return ""
-
-
-def _overlaps(a: list[Spurt], b: list[Spurt]) -> list[tuple[int, int]]:
-    """Where spurts of ``a`` and ``b`` (each in time order, short lists) overlap, in frames."""
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i].start, b[j].start), min(a[i].end, b[j].end)
-        if lo < hi:
-            out.append((lo, hi))
-        if a[i].end < b[j].end:
-            i += 1
-        else:
-            j += 1
-    return out
 
 
 def _present(spurt: Spurt | None) -> list[Spurt]:

@@ -22,7 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import offset_copy
 
-from talkbalance.core.intervals import as_intervals, intersection, union
+from talkbalance.core.spurts import overlapping
 from talkbalance.core.types import SessionResult
 from talkbalance.core.wording import clock, plural, speaker_label
 
@@ -131,7 +131,7 @@ def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
         if spurts:
             ax.broken_barh([(s.start * fs, s.length * fs) for s in spurts],
                            (lane[k] - BAR_HEIGHT / 2, BAR_HEIGHT), facecolors=_colour(k), linewidth=0)
-    overlap = _overlaps(result)
+    overlap = overlapping(result.conversation.spurts)
     if len(overlap):
         ax.broken_barh([(lo * fs, (hi - lo) * fs) for lo, hi in overlap.tolist()], (-0.5, n),
                        facecolors=OVERLAP_COLOUR, alpha=0.25, linewidth=0, zorder=3)
@@ -151,16 +151,6 @@ def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
               frameon=False, fontsize=10, handletextpad=0.4, columnspacing=1.4, borderaxespad=0.2)
     if not any(result.conversation.spurts):
         _note(ax, "no speech detected")
-
-
-def _overlaps(result: SessionResult) -> np.ndarray:
-    """Frames where at least two speakers talk at once."""
-    timelines = [as_intervals([(s.start, s.end) for s in sp]) for sp in result.conversation.spurts]
-    both = as_intervals([])
-    for i in range(len(timelines)):
-        for j in range(i + 1, len(timelines)):
-            both = union(both, intersection(timelines[i], timelines[j]))
-    return both
 
 
 def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int], end_s: float) -> None:
