@@ -44,7 +44,7 @@ class SpurtTracker:
 
     def finish(self) -> list[Spurt]:
         """End of stream: the open spurt (if long enough) becomes final."""
-        return self._close() if self._open is not None else []
+        return self._close()
 
     @property
     def open_spurt(self) -> Spurt | None:
@@ -52,6 +52,7 @@ class SpurtTracker:
         return Spurt(self.speaker, *self._open) if self._open is not None else None
 
     def _close(self) -> list[Spurt]:
+        """The open spurt, if any and long enough, as final."""
         if self._open is None:
             return []
         start, end = self._open

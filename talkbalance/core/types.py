@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from talkbalance.config import Config
+from talkbalance.core.summary import summary_document
 
 EventKind = Literal["interruption", "backchannel", "simultaneous_start", "transition_overlap", "pause", "gap"]
 
@@ -141,8 +142,6 @@ class SessionResult:
 
     def summary(self, complete: bool = True) -> dict:
         """Exactly the document ``summary.json`` holds; ``complete`` is False for a live session's interim saves."""
-        from talkbalance.core.summary import summary_document
-
         return summary_document(self, complete)
 
     @property
