@@ -21,15 +21,18 @@ from talkbalance.version import __version__
 if TYPE_CHECKING:
     from talkbalance.api import analyze_file
     from talkbalance.core.engine import Engine
-    from talkbalance.core.types import SessionEvent, SessionResult, SpeakerFigures
+    from talkbalance.core.figures import CoachingItem, SessionFigures, SessionTotals, SpeakerFigures
+    from talkbalance.core.types import SessionEvent, SessionResult
     from talkbalance.io.outputs import write_outputs
 
 _LAZY = {"analyze_file": "talkbalance.api", "write_outputs": "talkbalance.io.outputs", "Engine": "talkbalance.core.engine",
-         "SessionResult": "talkbalance.core.types", "SpeakerFigures": "talkbalance.core.types",
-         "SessionEvent": "talkbalance.core.types"}
+         "SessionResult": "talkbalance.core.types", "SessionEvent": "talkbalance.core.types",
+         "SessionFigures": "talkbalance.core.figures", "SpeakerFigures": "talkbalance.core.figures",
+         "SessionTotals": "talkbalance.core.figures", "CoachingItem": "talkbalance.core.figures"}
 
-__all__ = ["Config", "ConfigError", "DeviceError", "Engine", "InputError", "OutputError", "SessionEvent", "SessionResult",
-           "SpeakerFigures", "TalkbalanceError", "__version__", "analyze_file", "load_config", "write_outputs"]
+__all__ = ["CoachingItem", "Config", "ConfigError", "DeviceError", "Engine", "InputError", "OutputError", "SessionEvent",
+           "SessionFigures", "SessionResult", "SessionTotals", "SpeakerFigures", "TalkbalanceError", "__version__",
+           "analyze_file", "load_config", "write_outputs"]
 
 
 def __getattr__(name: str) -> Any:

@@ -124,8 +124,8 @@ def test_bleed_makes_no_false_speech_or_overlaps(demo_clean, bleed_db, gains_db)
     unmatched = [e for e in expected if not any(same_event(e, f) for f in found)]
     extra = [f for f in found if not any(same_event(e, f) for e in expected)]
     assert unmatched == [] and extra == []
-    shares = [s["talk_share"] for s in result.figures["speakers"]]
-    clean_shares = [s["talk_share"] for s in clean_result.figures["speakers"]]
+    shares = [s.talk_share for s in result.speakers]
+    clean_shares = [s.talk_share for s in clean_result.speakers]
     assert abs(shares[0] - clean_shares[0]) <= 0.02
 
 

@@ -31,8 +31,9 @@ def B(start: int, end: int) -> Spurt:
 
 
 def summary(a, b, duration, roles=("", ""), cfg=CFG, names=("A", "B")) -> dict:
+    """The figures as summary.json shows them."""
     conv = derive([list(a), list(b)], RULES)
-    return summarize(conv, list(names), list(roles), duration, FRAME_S, cfg)
+    return summarize(conv, list(names), list(roles), duration, FRAME_S, cfg).as_dict()
 
 
 def coaching_items(a, b, duration, roles=("trainee", "client"), cfg=CFG) -> dict:
@@ -424,3 +425,18 @@ class TestListeningItem:
     def test_client_silent(self):
         item = coaching_items([A(0, 500)], [], 600)["show you are listening"]
         assert (item["value"], item["met"]) == (0.0, False)
+
+
+def test_typed_figures_are_the_summary_values():
+    """The typed figures hold the very values summary.json shows, and the coaching items are found by key."""
+    conv = derive([[A(0, 300), A(350, 600)], [B(280, 320), B(620, 900)]], RULES)
+    figures = summarize(conv, ["A", "B"], ["trainee", "client"], 1000, FRAME_S, CFG)
+    shown = figures.as_dict()
+    assert [s.talk_share for s in figures.speakers] == [s["talk_share"] for s in shown["speakers"]]
+    assert figures.session.overlap_s == shown["session"]["overlap_s"]
+    band = figures.coaching_item("talk_share")
+    assert band is not None and band.target == {"min": 0.2, "max": 0.4} and band.item == "let the client talk"
+    assert [c.key for c in figures.coaching] == ["talk_share", "interruptions", "response_space", "monologue", "listening"]
+    assert [list(c) for c in shown["coaching"]][2] == ["item", "value", "target", "met", "median_response_s", "times",
+                                                       "message"]
+    assert summarize(conv, ["A", "B"], ["", ""], 1000, FRAME_S, CFG).coaching_item("talk_share") is None

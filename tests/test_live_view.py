@@ -143,11 +143,11 @@ def test_snapshots_follow_the_session(demo):
     _, snaps, engine = _stream(cfg, audio, rate, [320] * (len(audio) // 320 + 1))
     result = engine.finish()
     last = snaps[-1]
-    speakers = result.figures["speakers"]
+    speakers = result.speakers
     # the live counters end where the final summary ends
-    assert last.interruptions == tuple(sum(s["interruptions_made"].values()) for s in speakers)
-    assert last.backchannels == tuple(s["backchannels"] for s in speakers)
-    assert last.share == pytest.approx([s["talk_share"] for s in speakers], abs=0.01)
+    assert last.interruptions == tuple(sum(s.interruptions_made.values()) for s in speakers)
+    assert last.backchannels == tuple(s.backchannels for s in speakers)
+    assert last.share == pytest.approx([s.talk_share for s in speakers], abs=0.01)
     assert last.share_band == (0.2, 0.4) and last.trainee == 0
     # the timeline only holds the last window_s seconds
     assert all(end >= last.now_s - last.window_s for _, _, end in last.spurts)

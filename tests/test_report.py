@@ -102,7 +102,7 @@ def test_no_text_is_cut_off_at_the_edges(monkeypatch):
             drawn.append((self.get_text(), self.get_window_extent(renderer)))
     monkeypatch.setattr(matplotlib.text.Text, "draw", recording_draw)
     result = synthetic_session(180, seed=1, names=("trainee", "client"), roles=("trainee", "client"))
-    assert max(len(item["message"]) for item in result.figures["coaching"]) > 140     # longer than one line
+    assert max(len(item.message) for item in result.figures.coaching) > 140     # longer than one line
     fig = report_figure(result)
     fig.savefig(io.BytesIO(), format="png", dpi=fig.dpi)          # as report_png draws it
     assert len(drawn) > 30
@@ -148,7 +148,8 @@ def test_one_silent_speaker(tmp_path):
 def test_spurts_without_events_or_floor_changes(tmp_path):
     spurts = [[Spurt(0, 100, 900)], [Spurt(1, 1200, 2000)]]
     conv = Conversation(spurts=spurts, events=[], turns=[], floor_changes=[])
-    result = SessionResult(["A", "B"], ["", ""], FRAME_S, 2500, conv, {}, Quality())
+    figures = summarize(conv, ["A", "B"], ["", ""], 2500, FRAME_S, Config())
+    result = SessionResult(["A", "B"], ["", ""], FRAME_S, 2500, conv, figures, Quality())
     render(tmp_path, result)
 
 

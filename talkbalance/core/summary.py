@@ -28,7 +28,7 @@ def summary_document(result: SessionResult, complete: bool = True) -> dict:
         "complete": complete,
         "source": result.source,
         "config": result.config.as_dict(),
-        **result.figures,
+        **result.figures.as_dict(),
         "quality": {
             "dropped_blocks": q.dropped_blocks,
             "dropped_block_times_s": q.dropped_block_times_s,

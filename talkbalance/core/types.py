@@ -6,9 +6,10 @@ conversion to seconds happens only in the writers and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from talkbalance.config import Config
+from talkbalance.core.figures import SessionFigures, SpeakerFigures
 from talkbalance.core.summary import summary_document
 
 EventKind = Literal["interruption", "backchannel", "simultaneous_start", "transition_overlap", "pause", "gap"]
@@ -86,27 +87,6 @@ class Quality:
 
 
 @dataclass(frozen=True)
-class SpeakerFigures:
-    """One speaker's figures (METRICS.md §3), as ``summary.json`` ``speakers`` holds them; times in seconds."""
-
-    name: str
-    channel: int                       # 1-based
-    role: str                          # "trainee", "client" or ""
-    talk_time_s: float
-    talk_share: float | None           # of all talk; None when nobody spoke
-    turns: int
-    longest_monologue_s: float
-    interruptions_made: dict[str, int]     # by outcome: "successful", "unsuccessful"
-    interrupted_by_other: int
-    backchannels: int
-    simultaneous_starts: int
-    transition_overlaps: int
-    pauses: dict[str, Any]             # count, median_s, p90_s, max_s
-    response_latency: dict[str, Any]   # the gaps before this speaker's turns: count, median_s, p90_s
-    fto: dict[str, Any]                # floor-transfer offsets: count, median_s, p10_s, p90_s
-
-
-@dataclass(frozen=True)
 class SessionEvent:
     """An event as ``events.csv`` has it: seconds (3 decimals) and speaker names."""
 
@@ -122,7 +102,7 @@ class SessionEvent:
 class SessionResult:
     """Final result of one analysed session.
 
-    ``figures`` holds the ``speakers``, ``session`` and ``coaching`` blocks of ``summary.json``;
+    ``figures`` are its typed figures (``summary.json``'s ``speakers``, ``session`` and ``coaching``);
     ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM.
     """
 
@@ -131,7 +111,7 @@ class SessionResult:
     frame_s: float
     duration_frames: int
     conversation: Conversation
-    figures: dict
+    figures: SessionFigures
     quality: Quality
     config: Config = field(default_factory=Config)
     source: dict = field(default_factory=dict)
@@ -147,7 +127,7 @@ class SessionResult:
     @property
     def speakers(self) -> list[SpeakerFigures]:
         """Each speaker's figures, in channel order."""
-        return [SpeakerFigures(**block) for block in self.figures.get("speakers", [])]
+        return self.figures.speakers
 
     @property
     def events(self) -> list[SessionEvent]:

@@ -22,6 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import offset_copy
 
+from talkbalance.core.figures import CoachingItem
 from talkbalance.core.spurts import overlapping
 from talkbalance.core.types import SessionResult
 from talkbalance.core.wording import clock, plural, speaker_label
@@ -68,8 +69,8 @@ def report_png(result: SessionResult) -> bytes:
 
 def report_figure(result: SessionResult) -> Figure:
     """The report: header, timeline, talk share, pause/gap/FTO distributions and the coaching verdicts."""
-    coaching = result.figures.get("coaching") or []
-    findings = [_wrap_finding(item["message"]) for item in coaching]
+    coaching = result.figures.coaching
+    findings = [_wrap_finding(item.message) for item in coaching]
     extra_in = COACHING_IN * (sum(len(f) for f in findings) + 1.5) if coaching else 0.0
     height_in = SIZE_IN[1] + extra_in
     fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
@@ -114,8 +115,7 @@ def _key_figures(result: SessionResult) -> list[str]:
                 ways.append(f"{a}→{b} {len(made)} ({won} successful)")
     backchannels = ", ".join(f"{a} {sum(e.kind == 'backchannel' and e.speaker == k for e in events)}"
                              for k, a in enumerate(names))
-    latency = ", ".join(f"{a} {_fmt_s(_stats(result, k).get('response_latency', {}).get('median_s'))}"
-                        for k, a in enumerate(names))
+    latency = ", ".join(f"{s.name} {_fmt_s(s.response_latency['median_s'])}" for s in result.speakers)
     return [f"Interruptions made: {';  '.join(ways)}       Backchannels made: {backchannels}",
             f"Median response latency (the silent gap before a speaker comes in): {latency}"]
 
@@ -223,7 +223,7 @@ def _extent_s(result: SessionResult) -> float:
 def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     """A stacked 100 % bar (trainee first), the coaching target band, and per-speaker figures."""
     ax.set_title("Talk share", loc="left", fontsize=13, weight="bold", color=INK)
-    shares = [_stats(result, k).get("talk_share") for k in range(len(result.names))]
+    shares = [s.talk_share for s in result.speakers]
     if not any(shares):
         _note(ax, "no speech: no talk share", clear=True)
         return
@@ -237,9 +237,9 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
             ax.text(left + width / 2, 0, f"{result.names[k]}\n{width:.0f} %", ha="center", va="center",
                     color="white", fontsize=12, weight="bold")
         left += width
-    target = _share_target(result)
-    if trainee is not None and target:
-        lo, hi = 100 * target[0], 100 * target[1]
+    target = result.figures.coaching_item("talk_share")
+    if trainee is not None and target is not None:
+        lo, hi = 100 * target.target["min"], 100 * target.target["max"]
         ax.add_patch(Rectangle((lo, -0.42), hi - lo, 0.84, facecolor="none", edgecolor=TARGET_COLOUR,
                                hatch="//", linewidth=1.5, zorder=2.5))
         ax.text((lo + hi) / 2, 0.47, f"target for {result.names[trainee]}: {lo:.0f}–{hi:.0f} %",
@@ -261,21 +261,11 @@ def share_axis_label(first: str) -> str:
     return f"{first}'s share of all talk time (%), from the left"
 
 
-def _share_target(result: SessionResult) -> tuple[float, float] | None:
-    """The trainee talk-share band of the ``let the client talk`` coaching item, if present."""
-    for item in result.figures.get("coaching") or []:
-        target = item.get("target") or {}
-        if item.get("item") == "let the client talk" and "min" in target and "max" in target:
-            return float(target["min"]), float(target["max"])
-    return None
-
-
 def _share_line(result: SessionResult, k: int, label: str) -> str:
     """``A (trainee): talk 4:12 · 12 turns · longest 0:45``."""
-    s = _stats(result, k)
-    turns = s.get("turns", 0)
-    return (f"{label}: talk {clock(s.get('talk_time_s') or 0.0)}  ·  {plural(turns, 'turn')}"
-            f"  ·  longest turn {clock(s.get('longest_monologue_s') or 0.0)}")
+    s = result.speakers[k]
+    return (f"{label}: talk {clock(s.talk_time_s)}  ·  {plural(s.turns, 'turn')}"
+            f"  ·  longest turn {clock(s.longest_monologue_s)}")
 
 
 # --- pauses and gaps ----------------------------------------------------------------------
@@ -287,10 +277,11 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
                  color=INK)
     fs, events = result.frame_s, result.conversation.events
     rows = []
-    for kind, what, figure in (("pause", "pauses", "pauses"), ("gap", "gaps", "response_latency")):
+    for kind, what in (("pause", "pauses"), ("gap", "gaps")):
         for k, name in enumerate(result.names):
             values = [(e.end - e.start) * fs for e in events if e.kind == kind and e.speaker == k]
-            median = _stats(result, k).get(figure, {}).get("median_s")
+            figures = result.speakers[k]
+            median = (figures.pauses if kind == "pause" else figures.response_latency)["median_s"]
             shown = f"median {median:.2f} s" if values and median is not None else "none"
             rows.append((f"{name} {what}\nn={len(values)}, {shown}", values, _colour(k)))
     if not any(values for _, values, _ in rows):
@@ -331,7 +322,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
     for k, values in enumerate(offsets):
         if not values:
             continue
-        median = _stats(result, k).get("fto", {}).get("median_s")
+        median = result.speakers[k].fto["median_s"]
         median = float(np.median(values)) if median is None else median
         ax.hist(values, bins=list(bins), histtype="stepfilled", alpha=0.45, color=_colour(k),
                 edgecolor=_colour(k), linewidth=1.2,
@@ -351,7 +342,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
 # --- coaching -----------------------------------------------------------------------------
 
 
-def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict], findings: list[list[str]]) -> None:
+def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[CoachingItem], findings: list[list[str]]) -> None:
     """Each coaching item: its verdict against the target, then what was found (``findings``: its lines)."""
     trainee = result.names[result.roles.index("trainee")] if "trainee" in result.roles else ""
     ax.set_axis_off()
@@ -361,9 +352,9 @@ def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[dict], findin
     for item, lines in zip(coaching, findings):
         y = 1 - (line + len(lines) / 2) * step
         line += len(lines)
-        verdict, colour = ("✓ met", MET_COLOUR) if item["met"] else ("✗ not met", NOT_MET_COLOUR)
+        verdict, colour = ("✓ met", MET_COLOUR) if item.met else ("✗ not met", NOT_MET_COLOUR)
         for x_pt, text, style in ((0, verdict, {"weight": "bold", "color": colour}),
-                                  (COACHING_COLUMNS_PT[0], item["item"], {"weight": "bold", "color": INK}),
+                                  (COACHING_COLUMNS_PT[0], item.item, {"weight": "bold", "color": INK}),
                                   (COACHING_COLUMNS_PT[1], "\n".join(lines), {"color": INK})):
             ax.text(0, y, text, transform=offset_copy(ax.transAxes, cast(Figure, ax.figure), x=x_pt, units="points"),
                     fontsize=COACHING_PT, va="center", in_layout=False, **cast(dict[str, Any], style))
@@ -376,12 +367,6 @@ def _wrap_finding(message: str) -> list[str]:
 
 
 # --- small helpers ------------------------------------------------------------------------
-
-
-def _stats(result: SessionResult, k: int) -> dict:
-    """Speaker ``k``'s entry of ``summary["speakers"]``, or ``{}`` when there is none."""
-    speakers = result.figures.get("speakers") or []
-    return speakers[k] if k < len(speakers) else {}
 
 
 def _colour(k: int) -> str:
