@@ -16,7 +16,7 @@ BLOCK_S = 5.0          # seconds of audio per read; any size gives the same resu
 
 
 def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | str | Path | None = None,
-                 channels: tuple[int, int] | None = None, speakers: Sequence[str] | None = None,
+                 channels: Sequence[int] | None = None, speakers: Sequence[str] | None = None,
                  trainee: str | None = None,
                  progress: Callable[[float, float], None] | None = None) -> SessionResult:
     """Analyse one recorded session; nothing is written.
@@ -27,9 +27,9 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
         One stereo (or multichannel) file, or two mono files, one per person.
     config : Config, path of a TOML file, or None
         Settings (default: METRICS.md's defaults, ``configs/default.toml``).
-    channels : (int, int), optional
-        The two channels (counted from 1) of a multichannel file, first person first.
-    speakers : two names, optional
+    channels : sequence of int, optional
+        The channels (counted from 1) of a multichannel file, one per person, first person first.
+    speakers : sequence of str, optional
         In channel order (default: the config's, or each mono file's name without its extension).
     trainee : str, optional
         Which of the speakers is the trainee (the other becomes the client).
@@ -44,8 +44,8 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
     paths = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(p) for p in inputs]
     cfg = config if isinstance(config, Config) else load_config(config)
     names = tuple(speakers) if speakers is not None else None
-    if names is None and len(paths) == 2 and cfg.speakers.names == Speakers().names:
-        names = names_from_files(paths)
+    if names is None and len(paths) == len(cfg.speakers.names) > 1 and cfg.speakers.names == Speakers().names:
+        names = names_from_files(paths)            # one file per person: named after them
     cfg = cfg.with_speakers(names=names, trainee=trainee)
     with open_session(paths, channels) as source:
         info = source.info

@@ -16,6 +16,17 @@ from typing import Any
 from talkbalance.errors import ConfigError
 
 ROLES = ("", "trainee", "client")
+SUPPORTED_SPEAKERS = 2      # the turn-taking rules and the crosstalk gate are built for a pair, for now
+
+
+def require_supported_speakers(count: int, what: str, error: type[Exception] = ConfigError, example: str = "") -> None:
+    """Raise ``error`` unless ``count`` people are asked for: the one place that limits talkbalance to a pair.
+
+    ``what`` names the setting (`` `speakers` ``); ``example`` shows a good value."""
+    if count != SUPPORTED_SPEAKERS:
+        raise error(f"{what} gives {count} speaker{'s' if count != 1 else ''}, but talkbalance analyses exactly "
+                    f"{SUPPORTED_SPEAKERS} people for now (one channel each: its turn-taking rules and crosstalk gate "
+                    f"are built for a pair); give {SUPPORTED_SPEAKERS}" + (f", e.g. {example}." if example else "."))
 
 
 def _num(default, lo, hi, kind=float, choices=None):
@@ -25,8 +36,10 @@ def _num(default, lo, hi, kind=float, choices=None):
 
 @dataclass(frozen=True)
 class Speakers:
-    names: tuple[str, str] = ("A", "B")
-    roles: tuple[str, str] = ("", "")
+    """The people, in channel order: a name and a role ("trainee", "client" or "") each."""
+
+    names: tuple[str, ...] = ("A", "B")
+    roles: tuple[str, ...] = ("", "")
 
 
 @dataclass(frozen=True)
@@ -95,35 +108,34 @@ class Config:
         """Return a copy with speaker names and/or the trainee set (the other becomes the client)."""
         spk = self.speakers
         if names is not None:
-            spk = dataclasses.replace(spk, names=_check_names(names, "`speakers`"))
+            spk = dataclasses.replace(spk, names=_check_names(names, "`speakers`", "`speakers` maya,sam"))
         if trainee is not None:
             if trainee not in spk.names:
                 raise ConfigError(f"`trainee` {trainee!r} is not one of the speakers {', '.join(spk.names)}; "
                                 f"pass one of those names.")
-            first, second = ("trainee" if n == trainee else "client" for n in spk.names)
-            roles = (first, second)
-            spk = dataclasses.replace(spk, roles=roles)
+            spk = dataclasses.replace(spk, roles=tuple("trainee" if n == trainee else "client" for n in spk.names))
         return dataclasses.replace(self, speakers=spk)
 
 
-def _check_names(names, where: str) -> tuple[str, str]:
+def _check_names(names, where: str, example: str) -> tuple[str, ...]:
     names = tuple(str(n).strip() for n in names)
-    if len(names) != 2 or not all(names) or names[0] == names[1]:
-        raise ConfigError(f"{where} needs two different non-empty speaker names, e.g. trainee,client.")
+    require_supported_speakers(len(names), where, example=example)
+    if not all(names) or len(set(names)) != len(names):
+        raise ConfigError(f"{where} needs different non-empty speaker names, e.g. {example}.")
     if any(any(c in n for c in " \t,\n") for n in names):
         raise ConfigError(f"{where}: speaker names may not contain spaces, tabs or commas ({', '.join(names)}).")
     return names
 
 
-def names_from_files(paths) -> tuple[str, str]:
+def names_from_files(paths: Sequence[str | Path]) -> tuple[str, ...]:
     """Speaker names for one mono file per person: each file's name without its extension.
 
-    Spaces and commas become ``_``; two equal names get ``_1`` and ``_2``.
+    Spaces and commas become ``_``; when two names are equal, every name gets its number (``_1``, ``_2``, ...).
     """
     stems = [re.sub(r"[\s,]+", "_", Path(p).stem).strip("_") or f"speaker{k + 1}" for k, p in enumerate(paths)]
-    if stems[0] == stems[1]:
+    if len(set(stems)) != len(stems):
         stems = [f"{stem}_{k + 1}" for k, stem in enumerate(stems)]
-    return stems[0], stems[1]
+    return tuple(stems)
 
 
 def _check_value(source: str, key: str, f: dataclasses.Field, value):
@@ -155,10 +167,12 @@ def _section(source: str, name: str, cls, table) -> object:
                             f"{', '.join(fields)}.")
         f = fields[key]
         if name == "speakers":
-            if not isinstance(value, list) or len(value) != 2:
-                raise ConfigError(f"{source}: key 'speakers.{key}' must be a list of two strings.")
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{source}: key 'speakers.{key}' must be a list of strings, one per speaker.")
+            require_supported_speakers(len(value), f"{source}: key 'speakers.{key}'", example=f'{key} = ["maya", "sam"]'
+                                       if key == "names" else 'roles = ["trainee", "client"]')
             if key == "names":
-                values[key] = _check_names(value, f"{source}: key 'speakers.names'")
+                values[key] = _check_names(value, f"{source}: key 'speakers.names'", 'names = ["maya", "sam"]')
             else:
                 bad = [r for r in value if r not in ROLES]
                 if bad:

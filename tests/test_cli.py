@@ -202,7 +202,7 @@ def test_bad_arguments(tmp_path, wav):
     assert_user_error(cli("analyze", path, "--trainee", "bob", "--out", tmp_path / "o"), "bob", "A, B")
     assert_user_error(cli("analyze", path, "--speakers", "solo", "--out", tmp_path / "o"), "--speakers")
     assert_user_error(cli("analyze", path, "--channels", "1,5", "--out", tmp_path / "o"), "ok.wav", "out of range")
-    assert_user_error(cli("analyze", path, path, path, "--out", tmp_path / "o"), "got 3 paths")
+    assert_user_error(cli("analyze", path, path, path, "--out", tmp_path / "o"), "3 paths", "exactly 2 people")
 
 
 def test_default_config_file_mirrors_builtin_defaults():

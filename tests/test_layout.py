@@ -90,3 +90,18 @@ def test_every_subpackage_says_what_lives_there():
     for init in PACKAGE.rglob("__init__.py"):
         tree = ast.parse(init.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), init
+
+
+def test_the_two_speaker_limit_lives_in_one_place():
+    """Speakers are sequences everywhere; only config.require_supported_speakers says there must be two."""
+    import talkbalance
+    from talkbalance.config import SUPPORTED_SPEAKERS
+
+    assert SUPPORTED_SPEAKERS == 2
+    with pytest.raises(talkbalance.ConfigError, match="exactly 2 people for now"):
+        talkbalance.Config().with_speakers(names=["a", "b", "c"])
+    pair_checks = re.compile(r"len\([^)]*\) [!=]= 2\b|\[1 - \w+\]")
+    pair_logic = {PACKAGE / "core" / "events.py", *modules("core/crosstalk")}      # built for a pair, for now
+    found = [f"{path.relative_to(PACKAGE)}:{n}" for path in sorted(set(modules()) - pair_logic) for n, line in
+             enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pair_checks.search(line)]
+    assert found == [], found

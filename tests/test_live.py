@@ -186,7 +186,7 @@ def test_recover_a_folder_without_audio(tmp_path):
     (["--replay", str(DEMO_FILE), "--device", "pulse"], ["leave out --device"]),
     (["--replay", "missing.wav"], ["missing.wav"]),
     (["--replay", str(DEMO_FILE), "--trainee", "nobody"], ["--trainee 'nobody'"]),
-    (["--channels", "1,1"], ["two different channel numbers"]),
+    (["--channels", "1,1"], ["different channel numbers", "one per person"]),
 ])
 def test_bad_live_arguments(tmp_path, args, phrases):
     assert_user_error(cli("live", "--no-plot", "--out", tmp_path / "s", *args), *phrases)

@@ -315,7 +315,7 @@ def test_same_channel_twice(tmp_path):
 
 def test_wrong_number_of_paths(tmp_path):
     paths = [str(tmp_path / f"p{i}.wav") for i in range(3)]
-    with pytest.raises(InputError, match="got 3 paths"):
+    with pytest.raises(InputError, match="3 paths.*exactly 2 people"):
         open_session(paths)
 
 

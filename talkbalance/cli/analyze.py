@@ -14,7 +14,7 @@ from talkbalance.io.outputs import write_outputs
 
 
 def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str | Path | None,
-                      channels: tuple[int, int] | None = None, speakers: Sequence[str] | None = None,
+                      channels: Sequence[int] | None = None, speakers: Sequence[str] | None = None,
                       trainee: str | None = None, quiet: bool = False, file_id: str | None = None,
                       notes: tuple[str, ...] = ()) -> dict:
     """Analyse one session (a stereo file or two mono files) with a progress bar, and write every output file;
@@ -48,8 +48,8 @@ def format_summary(summary: dict) -> str:
     sp, ses = summary["speakers"], summary["session"]
     lines = [f"Session {ses['duration_s']:.1f} s: speech {ses['speech_s']:.1f} s, overlap {ses['overlap_s']:.1f} s, "
              f"{ses['switches_per_min'] or 0:.1f} speaker switches per minute."]
-    for k, s in enumerate(sp):
-        other = sp[1 - k]["name"] if len(sp) == 2 else "the other"
+    for s in sp:
+        other = " and ".join(o["name"] for o in sp if o is not s) or "the other"
         im = s["interruptions_made"]
         lines.append(
             f"  {speaker_label(s['name'], s['role'])}: talk share {_pct(s['talk_share'])} ({s['talk_time_s']:.1f} s), "

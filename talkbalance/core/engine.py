@@ -1,4 +1,4 @@
-"""The streaming analysis core: blocks of two-channel audio in, talk spurts and figures out.
+"""The streaming analysis core: blocks of N-channel audio (one channel per speaker) in, talk spurts and figures out.
 
 Pure: numpy, soxr and webrtcvad only; no files, devices or plots. Live capture,
 file analysis, replay and benchmarks all drive this one class. Feeding the same
@@ -20,41 +20,41 @@ from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
 from talkbalance.core.units import to_frames
 from talkbalance.core.vad import FrameVad
 
-CHANNELS = 2
 CLIP_LEVEL = 32767 / 32768          # a float sample at or above this is counted as clipped
 SILENT_CHANNEL_DBFS = -60.0         # a channel never louder than this is reported silent
 SAME_SIGNAL_SHARE = 0.5             # both channels identical in this share of the frames with sound: warned
 
 
 class Engine:
-    """Analyse a two-person session block by block.
+    """Analyse a session block by block, one channel per speaker of ``cfg.speakers``.
 
-    ``feed`` takes (n, 2) int16 or float blocks at ``input_rate_hz``, of any size,
+    ``feed`` takes (n, channels) int16 or float blocks at ``input_rate_hz``, of any size,
     and returns the talk spurts that became final; ``finish`` returns the result.
     """
 
     def __init__(self, cfg: Config, input_rate_hz: int):
         self.cfg = cfg
         self.input_rate_hz = input_rate_hz
+        self.channels = len(cfg.speakers.names)
         self.analysis_rate_hz = cfg.vad.rate_hz
         self.frame_samples = self.analysis_rate_hz * cfg.vad.frame_ms // 1000
         self.frame_s = cfg.vad.frame_ms / 1000
         self.hop_frames = max(1, to_frames(cfg.crosstalk.adapt_every_s, self.frame_s))
         self.rules = FrameRules.from_config(cfg, self.frame_s)
-        self._resampler = (StreamResampler(input_rate_hz, self.analysis_rate_hz, CHANNELS)
+        self._resampler = (StreamResampler(input_rate_hz, self.analysis_rate_hz, self.channels)
                            if input_rate_hz != self.analysis_rate_hz else None)
-        self._vads = [FrameVad(cfg.vad.aggressiveness, self.analysis_rate_hz, self.frame_samples) for _ in range(CHANNELS)]
+        self._vads = [FrameVad(cfg.vad.aggressiveness, self.analysis_rate_hz, self.frame_samples) for _ in range(self.channels)]
         self._gate = CrosstalkGate(cfg.crosstalk, self.analysis_rate_hz, self.frame_samples, self.hop_frames)
         pause, spurt = (to_frames(cfg.talkspurts.min_pause_s, self.frame_s),
                         to_frames(cfg.talkspurts.min_spurt_s, self.frame_s))
-        self._trackers = [SpurtTracker(k, pause, spurt) for k in range(CHANNELS)]
-        self._pending = np.zeros((0, CHANNELS), dtype=np.int16)
+        self._trackers = [SpurtTracker(k, pause, spurt) for k in range(self.channels)]
+        self._pending = np.zeros((0, self.channels), dtype=np.int16)
         self.frames_in = 0             # frames analysed so far
         self.frames_done = 0           # ... of them, frames whose decisions are final
-        self.spurts: list[list[Spurt]] = [[] for _ in range(CHANNELS)]
+        self.spurts: list[list[Spurt]] = [[] for _ in range(self.channels)]
         self.samples_in = 0            # samples fed so far, at the input rate
-        self._clipped = np.zeros(CHANNELS, dtype=np.int64)
-        self._peak_energy = np.zeros(CHANNELS)
+        self._clipped = np.zeros(self.channels, dtype=np.int64)
+        self._peak_energy = np.zeros(self.channels)
         self._sounding_frames = 0           # frames where either channel is not digital silence
         self._same_frames = 0               # ... of them, frames where both channels hold the very same samples
         self.same_since_frame = 0           # the frame after the last one whose channels differed
@@ -64,10 +64,10 @@ class Engine:
 
     # -- input -------------------------------------------------------------------------
     def feed(self, block: np.ndarray) -> list[Spurt]:
-        """Analyse the next block (n, 2); return spurts that became final, in time order."""
+        """Analyse the next block (n, channels); return spurts that became final, in time order."""
         block = np.asarray(block)
-        if block.ndim != 2 or block.shape[1] != CHANNELS:
-            raise ValueError(f"expected blocks of shape (n, {CHANNELS}), got {block.shape}")
+        if block.ndim != 2 or block.shape[1] != self.channels:
+            raise ValueError(f"expected blocks of shape (n, {self.channels}), got {block.shape}")
         self._count_clipping(block)
         if self._resampler is not None:
             block = self._resampler.push(_to_float(block))
@@ -120,16 +120,16 @@ class Engine:
         if not F:
             return []
         by_channel = np.ascontiguousarray(data[:F * L].T)
-        framed = by_channel.reshape(CHANNELS, F, L).astype(np.float32)
+        framed = by_channel.reshape(self.channels, F, L).astype(np.float32)
         energy = np.einsum("cfl,cfl->cf", framed, framed).astype(np.float64) / L
-        vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(CHANNELS)])
+        vad = np.stack([self._vads[k].decide(by_channel[k]) for k in range(self.channels)])
         np.maximum(self._peak_energy, energy.max(axis=1), out=self._peak_energy)
         self._compare_channels(framed, energy)
         self.frames_in += F
         return self._track(self._gate.process(data[:F * L].astype(np.float32), energy, vad))
 
     def _track(self, own: np.ndarray) -> list[Spurt]:
-        """Smooth newly decided frames (2, n) into spurts; return those that became final."""
+        """Smooth newly decided frames (channels, n) into spurts; return those that became final."""
         self.frames_done += own.shape[1]
         new = []
         for k, tracker in enumerate(self._trackers):

@@ -27,6 +27,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from talkbalance.config import require_supported_speakers
 from talkbalance.errors import InputError
 
 MIN_RATE_HZ = 8000
@@ -82,7 +83,7 @@ class _Input:
 
 
 def open_session(
-    paths: Sequence[str | os.PathLike], channels: tuple[int, int] | None = None
+    paths: Sequence[str | os.PathLike], channels: Sequence[int] | None = None
 ) -> SessionSource:
     """Open one multichannel file or two mono files as a two-speaker session.
 
@@ -92,17 +93,16 @@ def open_session(
     path_strs = [os.fspath(p) for p in paths]
     if len(path_strs) == 1:
         return _open_single(path_strs[0], channels)
-    if len(path_strs) == 2:
-        if channels is not None:
-            raise InputError(
-                f"`channels` was given with two files ({path_strs[0]}, {path_strs[1]}) but it only "
-                "applies to one multichannel file; drop `channels` or pass a single multichannel file."
-            )
-        return _open_pair(path_strs[0], path_strs[1])
-    raise InputError(
-        f"Expected one stereo file or two mono files but got {len(path_strs)} paths; "
-        f"pass one stereo file or two mono files ({TWO_FILE_EXAMPLE})."
-    )
+    if not path_strs:
+        raise InputError(f"no input file was given; pass one stereo file or one mono file per person ({TWO_FILE_EXAMPLE}).")
+    require_supported_speakers(len(path_strs), f"one mono file per person ({len(path_strs)} paths: {', '.join(path_strs)})",
+                               InputError, example=TWO_FILE_EXAMPLE.removeprefix("e.g. "))
+    if channels is not None:
+        raise InputError(
+            f"`channels` was given with {len(path_strs)} files ({', '.join(path_strs)}) but it only "
+            "applies to one multichannel file; drop `channels` or pass a single multichannel file."
+        )
+    return _open_pair(path_strs[0], path_strs[1])
 
 
 class SessionSource:
@@ -157,7 +157,7 @@ class SessionSource:
 # ---------------------------------------------------------------- opening & validation
 
 
-def _open_single(path: str, channels: tuple[int, int] | None) -> SessionSource:
+def _open_single(path: str, channels: Sequence[int] | None) -> SessionSource:
     """One file holding both people on separate channels."""
     inp = _open_input(path)
     try:
@@ -285,22 +285,19 @@ def _require_mono(inp: _Input) -> None:
         )
 
 
-def _validate_channels(path: str, channels: tuple[int, int], n_channels: int) -> list[int]:
-    """Turn 1-based (first, second) channel picks into 0-based indices, or raise InputError."""
-    if len(channels) != 2:
-        raise InputError(
-            f"`channels` for {path} needs exactly two channel numbers (one per person), "
-            f"got {len(channels)}; pass e.g. `channels` 1,2."
-        )
+def _validate_channels(path: str, channels: Sequence[int], n_channels: int) -> list[int]:
+    """Turn 1-based channel picks (one per person, in speaker order) into 0-based indices, or raise InputError."""
+    require_supported_speakers(len(channels), f"`channels` for {path}", InputError)
     for ch in channels:
         if not isinstance(ch, (int, np.integer)) or not 1 <= ch <= n_channels:
             raise InputError(
                 f"Channel {ch} is out of range for {path}, which has {n_channels} channels; "
                 f"pick channels between 1 and {n_channels}."
             )
-    if channels[0] == channels[1]:
+    twice = next((ch for k, ch in enumerate(channels) if ch in channels[:k]), None)
+    if twice is not None:
         raise InputError(
-            f"`channels` picks channel {channels[0]} of {path} twice; pick two different channels, one per person."
+            f"`channels` picks channel {twice} of {path} twice; pick different channels, one per person."
         )
     return [int(ch) - 1 for ch in channels]
 

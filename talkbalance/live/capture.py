@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from talkbalance.config import require_supported_speakers
 from talkbalance.core.engine import to_int16
 from talkbalance.errors import DeviceError, InputError
 from talkbalance.io.inputs import MAX_RATE_HZ, MIN_RATE_HZ, open_session
@@ -84,11 +86,14 @@ def device_table(devices: list[Device]) -> str:
     return "  index  name" + " " * 37 + "channels  default rate\n" + "\n".join(rows) + "\n(* = default input)"
 
 
-def choose_device(spec: str | None, channels: tuple[int, int]) -> Device:
-    """The input device named by ``spec`` (index, or part of its name); the default input when None."""
-    if min(channels) < 1 or channels[0] == channels[1]:
-        raise DeviceError(f"`channels` {channels[0]},{channels[1]}: give two different channel numbers counted from 1, "
-                        "e.g. `channels` 1,2.")
+def choose_device(spec: str | None, channels: Sequence[int]) -> Device:
+    """The input device named by ``spec`` (index, or part of its name); the default input when None.
+
+    ``channels`` are the device inputs (counted from 1) of the people, in speaker order."""
+    require_supported_speakers(len(channels), "`channels`", DeviceError)
+    if min(channels) < 1 or len(set(channels)) != len(channels):
+        raise DeviceError(f"`channels` {','.join(map(str, channels))}: give different channel numbers counted from 1, "
+                          "one per person, e.g. `channels` 1,2.")
     devices = input_devices()
     listing = "\n" + device_table(devices)
     if spec is None:
@@ -111,15 +116,15 @@ def choose_device(spec: str | None, channels: tuple[int, int]) -> Device:
     need = max(channels)
     if device.input_channels < need:
         raise DeviceError(f"input device {device.index} ({device.name}) has {device.input_channels} input channel(s) "
-                        f"but channels {channels[0]},{channels[1]} were asked for; talkbalance needs one mic per "
-                        f"person: pick a device with two inputs or change `channels`." + listing)
+                        f"but channels {','.join(map(str, channels))} were asked for; talkbalance needs one mic per "
+                        f"person: pick a device with {need} inputs or change `channels`." + listing)
     return device
 
 
 class DeviceInput:
-    """Records two channels of a sound device into ``out`` as ``Block`` items."""
+    """Records the people's channels of a sound device into ``out`` as ``Block`` items."""
 
-    def __init__(self, device: Device, channels: tuple[int, int], rate_hz: int | None, out):
+    def __init__(self, device: Device, channels: Sequence[int], rate_hz: int | None, out):
         self._sd = sd = sounddevice()
         self.device = device
         self.rate_hz = int(rate_hz or device.default_rate_hz)
@@ -176,7 +181,7 @@ class DeviceInput:
 class FileInput:
     """Replays a recording into ``out`` as ``Block`` items, paced at ``speed`` times real time."""
 
-    def __init__(self, path: str, channels: tuple[int, int] | None, speed: float, out):
+    def __init__(self, path: str, channels: Sequence[int] | None, speed: float, out):
         self._source = open_session([path], channels)
         self.info = self._source.info
         self.rate_hz = self.info.sample_rate_hz

@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ class LiveOptions:
     cfg: Config
     out_dir: Path
     device: str | None = None
-    channels: tuple[int, int] | None = None     # None: 1,2 of a device, or a file's own two channels
+    channels: Sequence[int] | None = None       # None: 1,2 of a device, or a file's own two channels
     rate_hz: int | None = None
     duration_s: float | None = None
     plot: bool = True

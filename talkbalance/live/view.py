@@ -169,7 +169,8 @@ class LiveView:
         fresh = [e for e in pending + tail + self._settled_marks[-4:]
                  if e.kind == "interruption" and e.speaker == t and now - e.start <= self._cue_hold]
         if fresh:
-            cues.append(f"{self.names[t]} interrupted {self.names[1 - t]}")
+            other = fresh[-1].other
+            cues.append(f"{self.names[t]} interrupted {self.names[other] if other is not None else 'the client'}")
         if now - self._checked_at >= self._check_every:
             self._checked_at, self._monologue_cue = now, self._monologue_text(final, opens, now)
         if self._monologue_cue:
