@@ -120,6 +120,28 @@ class _Segment(NamedTuple):
     states: tuple[ChannelSnapshot, ChannelSnapshot] | None
 
 
+class _Hop(NamedTuple):
+    """One filled hop, for learning: its samples (with ``history`` samples before them), and per frame
+    (2, hop_frames) its energy, vad and level (dB)."""
+
+    samples: np.ndarray
+    energy: np.ndarray
+    vad: np.ndarray
+    level_db: np.ndarray
+
+
+def _noise_levels(energy: np.ndarray) -> list[list[float | None]]:
+    """Each hop's noise level per channel (``energy`` (2, hops, hop_frames)): its 10th-percentile frame energy;
+    digital silence (no signal at all, as before a stream starts or in a file's padding) is not noise and is left
+    out, and a hop with sound in less than half its frames gives None."""
+    sound = energy > MIN_ENERGY
+    count = sound.sum(axis=2)
+    ranked = np.sort(np.where(sound, energy, np.inf), axis=2)          # the sound first, in order
+    level = np.take_along_axis(ranked, (count // 10)[:, :, None], axis=2)[:, :, 0]
+    enough = count >= energy.shape[2] // 2
+    return [[x if ok else None for x, ok in zip(*rows)] for rows in zip(level.tolist(), enough.tolist())]
+
+
 class _Ring:
     """The last ``size`` (level dB, ILD dB) observations."""
 
@@ -130,8 +152,14 @@ class _Ring:
         self._at = 0
 
     def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
-        size = self.values.shape[1]
-        for lo in range(0, len(level_db), size):
+        size, n = self.values.shape[1], len(level_db)
+        if self._at + n < size:                # the common case: they fit before the end
+            self.values[0, self._at:self._at + n], self.values[1, self._at:self._at + n] = level_db, ild_db
+            self._at += n
+            self.count = min(size, self.count + n)
+            self.fresh += n
+            return
+        for lo in range(0, n, size):
             part = slice(lo, lo + size)
             n = len(level_db[part])
             idx = (self._at + np.arange(n)) % size
@@ -208,21 +236,16 @@ class ChannelState:
         self.residual_db: float | None = None
         self.band_bleed = BandBleed()
 
-    def learn_noise(self, energy: np.ndarray) -> None:
-        """The hop's 10th-percentile frame energy; digital silence (no signal at all, as before a stream
-        starts or in a file's padding) is not noise and is left out."""
-        sound = energy[energy > MIN_ENERGY]
-        if len(sound) >= len(energy) // 2:
-            self._noise_levels.append(float(np.partition(sound, len(sound) // 10)[len(sound) // 10]))
-            self.noise = min(self._noise_levels)
-
-    def learn_levels(self, level_db: np.ndarray, ild_db: np.ndarray, vad: np.ndarray) -> None:
-        """Frames this mic hears clearly and clearly louder than the partner mic: the wearer's voice."""
-        if self.noise is None:
-            return
-        clear = vad & (level_db > 10 * np.log10(self.noise) + CLEAR_DB) & (ild_db > LOUDER_DB)
-        if clear.any():
-            self.by_level.extend(level_db[clear], ild_db[clear])
+    def noise_floors(self, levels: list[float | None]) -> list[float | None]:
+        """The noise floor after each of a run of hops with these noise levels (None: too little sound in the
+        hop to tell). Remembers the levels; ``noise`` itself is set as each hop is learned."""
+        floors, floor = [], self.noise
+        for level in levels:
+            if level is not None:
+                self._noise_levels.append(level)
+                floor = min(self._noise_levels)
+            floors.append(floor)
+        return floors
 
     def update_own(self, coherent: bool) -> None:
         """Hop boundary: recompute the wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
@@ -311,6 +334,8 @@ class CrosstalkGate:
                            (TAIL_FRAMES - 1) * frame_samples + self._bands.lookback if cfg.band_bleed else 0)
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
         self._hold_frames = max(1, int(round(cfg.learn_first_s / frame_s)))
+        self._correlate_every_hops = [self._every_hops(s) for s in (CORRELATE_EVERY_S, SETTLED_CORRELATE_EVERY_S)]
+        self._settled_after_hops = self._every_hops(SETTLED_AFTER_S)
         self.learned = not cfg.enabled or cfg.learn_first_s == 0    # the first decisions no longer wait
         self._hops = 0
         # frames given but not decided yet: energy, vad, bleed reference, and their samples (with ``history``
@@ -377,19 +402,46 @@ class CrosstalkGate:
             self._sounding = bool(len(sound))
             if start:
                 self._segments.append(_Segment(base, base + start, None))
-        while start < F:
-            stop = min(F, start + self.hop_frames - self._hop_energy.shape[1])
-            self._add_segment(base + start, base + stop)
-            self._hop_samples = np.concatenate((self._hop_samples, samples[start * L:stop * L]))
-            self._hop_energy = np.concatenate((self._hop_energy, energy[:, start:stop]), axis=1)
-            self._hop_vad = np.concatenate((self._hop_vad, vad[:, start:stop]), axis=1)
-            if self._hop_energy.shape[1] == self.hop_frames:
-                self._adapt()
-                self._state = self._current_states()
-                if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
-                                         self._hops * self.hop_frames >= self._hold_frames):
-                    self._release()
-            start = stop
+        if start < F:
+            self._learn(samples[start * L:], energy[:, start:], vad[:, start:], base + start)
+
+    def _learn(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray, first: int) -> None:
+        """Add frames (pending frame ``first`` on) to the hop being filled and learn from every hop they fill.
+
+        What depends on the energies alone (levels, noise floors, the frames each mic hears clearly and louder)
+        is worked out for all the filled hops at once; the rest hop by hop, in order.
+        """
+        H, L = self.hop_frames, self.frame_samples
+        before = self._hop_energy.shape[1]                  # frames of the first hop given earlier
+        energy = np.concatenate((self._hop_energy, energy), axis=1)
+        vad = np.concatenate((self._hop_vad, vad), axis=1)
+        samples = np.concatenate((self._hop_samples, samples))     # with ``history`` samples before frame 0
+        hops = energy.shape[1] // H
+        filled = hops * H
+        level_db = 10 * np.log10(np.maximum(energy[:, :filled], MIN_ENERGY))
+        ild_db = level_db - level_db[[ch.partner for ch in self.channels]]   # each mic's level minus its partner's
+        levels = _noise_levels(energy[:, :filled].reshape(CHANNELS, hops, H))
+        floors = [ch.noise_floors(levels[ch.index]) for ch in self.channels]
+        floor_db = 10 * np.log10(np.array(floors, dtype=float))             # NaN: no floor yet
+        clear = vad[:, :filled] & (level_db > np.repeat(floor_db + CLEAR_DB, H, axis=1)) & (ild_db > LOUDER_DB)
+        own = [(level_db[k, clear[k]], ild_db[k, clear[k]]) for k in range(CHANNELS)]   # the wearers' voices
+        ends = np.cumsum(clear.reshape(CHANNELS, hops, H).sum(axis=2), axis=1).tolist()    # ... up to each hop's end
+        for h in range(hops):
+            a, b = h * H, (h + 1) * H
+            self._add_segment(first + max(a, before) - before, first + b - before)
+            for ch, (own_db, own_ild_db), end in zip(self.channels, own, ends):
+                ch.noise = floors[ch.index][h]
+                lo = end[h - 1] if h else 0
+                if end[h] > lo:
+                    ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
+            self._adapt(_Hop(samples[a * L:b * L + self.history], energy[:, a:b], vad[:, a:b], level_db[:, a:b]))
+            self._state = self._current_states()
+            if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
+                                     self._hops * H >= self._hold_frames):
+                self._release()
+        self._add_segment(first + max(filled, before) - before, first + energy.shape[1] - before)
+        self._hop_samples = samples[filled * L:].copy()
+        self._hop_energy, self._hop_vad = energy[:, filled:].copy(), vad[:, filled:].copy()
 
     def _add_segment(self, start: int, stop: int) -> None:
         if stop > start:
@@ -405,30 +457,20 @@ class CrosstalkGate:
         first, second = self.channels
         return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self) -> None:
-        """Learn from the hop just filled, then start the next one."""
-        energy, vad = self._hop_energy, self._hop_vad
+    def _adapt(self, hop: _Hop) -> None:
+        """Learn the rest from the hop just filled (its noise floor and clear own speech are learned)."""
         self._hops += 1
-        for ch in self.channels:
-            ch.learn_noise(energy[ch.index])
-        level_db = 10 * np.log10(np.maximum(energy, MIN_ENERGY))
-        for ch in self.channels:
-            ch.learn_levels(level_db[ch.index], level_db[ch.index] - level_db[ch.partner], vad[ch.index])
-        pace = self._every_hops(CORRELATE_EVERY_S if self._hops < self._every_hops(SETTLED_AFTER_S)
-                                else SETTLED_CORRELATE_EVERY_S)
+        pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
         if not self.learned or self._hops % pace == 0:
-            frames = self._candidates(energy, vad)
+            frames = self._candidates(hop.energy, hop.vad)
             if len(frames):
-                self._learn_correlated(frames, level_db)
+                self._learn_correlated(hop, frames)
         self._update_own()
         if self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0:
-            self._learn_band_bleed(level_db, vad)
+            self._learn_band_bleed(hop)
         for ch in self.channels:
             ch.canceller.update()
             ch.update_residual()
-        self._hop_samples = self._hop_samples[-self.history:]
-        self._hop_energy = self._hop_energy[:, :0]
-        self._hop_vad = self._hop_vad[:, :0]
 
     def _update_own(self) -> None:
         """Each wearer's own-speech statistics; unless they are two voices each louder in their own mic,
@@ -441,9 +483,10 @@ class CrosstalkGate:
             for ch in self.channels:
                 ch.forget_ild()
 
-    def _learn_band_bleed(self, level_db: np.ndarray, vad: np.ndarray) -> None:
+    def _learn_band_bleed(self, hop: _Hop) -> None:
         """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
         but the least-bled 30 % of their speech): how much of each band reaches the other mic."""
+        level_db, vad = hop.level_db, hop.vad
         picked = []
         for receiver in self.channels:
             src = self.channels[receiver.partner]
@@ -457,7 +500,7 @@ class CrosstalkGate:
         frames = np.union1d(*picked)
         if len(frames):
             starts = self.history + frames * self.frame_samples
-            bands = [self._bands.energies(self._hop_samples[:, k], starts) for k in range(CHANNELS)]
+            bands = [self._bands.energies(hop.samples[:, k], starts) for k in range(CHANNELS)]
             for receiver in self.channels:
                 rows = np.searchsorted(frames, picked[receiver.index])
                 if len(rows):
@@ -476,9 +519,10 @@ class CrosstalkGate:
             picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
         return np.flatnonzero(picked)
 
-    def _learn_correlated(self, frames: np.ndarray, level_db: np.ndarray) -> None:
+    def _learn_correlated(self, hop: _Hop, frames: np.ndarray) -> None:
         """Examine the correlation of the hop's ``frames``: who was heard first, and the leak filters."""
-        rho, lag = self._correlate(self._hop_samples, frames)
+        level_db = hop.level_db
+        rho, lag = self._correlate(hop.samples, frames)
         correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
         source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
         self._coherence.add(correlated)
@@ -487,7 +531,7 @@ class CrosstalkGate:
             ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
         if not self.cfg.cancel_bleed or (self._coherence.judged and not self._coherence.coherent):
             return                                  # a room's bleed is no copy a short filter could cancel
-        L, D, padded = self.frame_samples, self.max_lag, self._hop_samples
+        L, D, padded = self.frame_samples, self.max_lag, hop.samples
         for ch in self.channels:
             r, src = ch.index, ch.partner           # the partner's voice, leaking into this mic
             t = frames[correlated & (source == src)]
@@ -505,7 +549,7 @@ class CrosstalkGate:
                 left = leak.residual_energy(padded[:, src], padded[:, r], starts, L)
                 left -= ch.noise or 0.0      # the mic's own noise is the floor's business
                 ch.add_residuals(
-                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(self._hop_energy[src, t], 1e-9))).tolist())
+                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(hop.energy[src, t], 1e-9))).tolist())
 
     def _correlate(self, padded: np.ndarray, frames: np.ndarray):
         """Correlation strength and lag (samples; > 0: channel 2 hears it later) at ``frames``.
