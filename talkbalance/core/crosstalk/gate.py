@@ -662,8 +662,8 @@ class CrosstalkGate:
             cancels = spread(cancels_s)
             effective = cancels & spread(fill(residual, np.inf) <= coupling - CANCELS_DB)
             needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
-            if needed.any():                            # (worked out only then: it costs a convolution)
-                left = self._left_after_cancelling(ch, segments)
+            if needed.any():                            # (worked out only there: it costs a convolution)
+                left = self._left_after_cancelling(ch, segments, needed)
                 after = cancels & (left > floor + reference * spread(10 ** (fill(residual) / 10))
                                    * self.margin ** 2)
                 clear |= after
@@ -694,8 +694,9 @@ class CrosstalkGate:
         out[t] = share > UNEXPLAINED_SHARE
         return out
 
-    def _left_after_cancelling(self, ch: ChannelState, segments: list[_Segment]) -> np.ndarray:
-        """Channel ``ch``'s pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
+    def _left_after_cancelling(self, ch: ChannelState, segments: list[_Segment], needed: np.ndarray) -> np.ndarray:
+        """Channel ``ch``'s pending frame energies after cancelling the partner's leak, at the ``needed`` frames
+        (0 elsewhere, and where no filter applies)."""
         k, L = ch.index, self.frame_samples
         left = np.zeros(self._energy.shape[1])
 
@@ -707,10 +708,10 @@ class CrosstalkGate:
         for _, grouped in groupby(segments, key=lambda seg: id(used(seg))):
             run = list(grouped)
             leak = used(run[0])
-            if leak is not None:
-                starts = self.history + np.arange(run[0].start, run[-1].stop) * L
-                left[run[0].start:run[-1].stop] = leak.residual_energy(
-                    self._samples[:, ch.partner], self._samples[:, k], starts, L)
+            frames = np.flatnonzero(needed[run[0].start:run[-1].stop]) + run[0].start
+            if leak is not None and len(frames):
+                left[frames] = leak.residual_energy(self._samples[:, ch.partner], self._samples[:, k],
+                                                    self.history + frames * L, L)
         return left
 
 
