@@ -111,6 +111,9 @@ class ChannelSnapshot(NamedTuple):
     band_coupling: np.ndarray | None   # the partner's bleed into this mic band by band (``spectral.BandBleed``)
 
 
+_SNAPSHOT_NUMBERS = ChannelSnapshot._fields.index("filter")    # its leading fields are numbers (None: unknown)
+
+
 class _Segment(NamedTuple):
     """Frames ``start``-``stop`` of the pending store, decided with ``states`` (one per channel);
     ``states`` is None for the digital silence before the first sound (nobody speaks in it)."""
@@ -588,15 +591,12 @@ class CrosstalkGate:
     def _flags(self, segments: list[_Segment], cancel: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Core, weak and masked flags (see the module docstring) of every pending frame."""
         F = self._energy.shape[1]
-        core, weak, masked = (np.zeros((CHANNELS, F), dtype=bool) for _ in range(3))
-        if not self.cfg.enabled:
-            core[:] = self._vad
-        elif segments:
-            lengths = [seg.stop - seg.start for seg in segments]
-            bands = _PendingBands(self._bands, self._samples, self.history, F) if self.cfg.band_bleed else None
-            for ch in self.channels:
-                self._decide(ch, segments, lengths, core, weak, masked, cancel, bands)
-        return core, weak, masked
+        if not self.cfg.enabled or not segments:
+            core = self._vad.copy() if not self.cfg.enabled else np.zeros((CHANNELS, F), dtype=bool)
+            return core, np.zeros((CHANNELS, F), dtype=bool), np.zeros((CHANNELS, F), dtype=bool)
+        lengths = [seg.stop - seg.start for seg in segments]
+        bands = _PendingBands(self._bands, self._samples, self.history, F) if self.cfg.band_bleed else None
+        return self._decide(segments, lengths, cancel, bands)
 
     def _decide_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Core, weak and masked flags of every pending frame; then forget the frames, keeping the samples
@@ -609,12 +609,11 @@ class CrosstalkGate:
         self._segments = []
         return core, weak, masked
 
-    def _decide(self, ch: ChannelState, segments: list[_Segment], lengths: list[int], core: np.ndarray,
-                weak: np.ndarray, masked: np.ndarray, cancel: bool, bands: _PendingBands | None) -> None:
-        """Decide channel ``ch``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
+    def _decide(self, segments: list[_Segment], lengths: list[int], cancel: bool,
+                bands: _PendingBands | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decide the pending frames of both channels into core, weak and masked (see the module docstring),
         each with the state of its segment: all segments at once, the thresholds worked out per segment and
-        spread over its frames."""
-        k, p = ch.index, ch.partner
+        spread over its frames (arrays (2, segments) and (2, frames), a channel per row)."""
         def known(x: np.ndarray) -> np.ndarray:
             return ~np.isnan(x)
 
@@ -622,15 +621,14 @@ class CrosstalkGate:
             return np.where(known(x), x, value)
 
         def spread(per_segment: np.ndarray) -> np.ndarray:
-            return np.repeat(per_segment, lengths)
+            return np.repeat(per_segment, lengths, axis=-1)
 
-        names = ("noise", "speech", "coupling_db", "near_db", "weak_db", "partner_speech", "residual_db")
-        table = np.array([[np.nan] * len(names) if seg.states is None else
-                          [np.nan if getattr(seg.states[k], n) is None else getattr(seg.states[k], n) for n in names]
+        silent = ((None,) * _SNAPSHOT_NUMBERS,) * CHANNELS
+        table = np.array([silent if seg.states is None else [state[:_SNAPSHOT_NUMBERS] for state in seg.states]
                           for seg in segments], dtype=float)          # NaN where unknown (and in digital silence)
-        noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.T
+        noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.transpose(2, 1, 0)
         has_speech, lone = known(speech), ~known(coupling)    # lone: no partner voice learned yet
-        never = np.full(len(segments), -np.inf)               # a threshold every frame passes
+        never = -np.inf                                       # a threshold every frame passes
         floor_s = np.maximum(fill(noise) * self.gate, fill(speech) * self.speech_range)
         near_ild = np.where(known(near_db), 10 ** (fill(near_db) / 10), never)
         near_level = np.where(has_speech, fill(speech) * 10 ** (-NEAR_RANGE_DB / 10), never)
@@ -641,37 +639,42 @@ class CrosstalkGate:
         both_range_db = np.clip(-fill(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
         both_level = np.where(has_speech, fill(speech) * 10 ** (-both_range_db / 10), never)
         sounding = np.array([seg.states is not None for seg in segments])
-        cancels_s = known(residual) & ~lone & np.array([seg.states is not None and seg.states[k].filter is not None
-                                                        for seg in segments])
+        filtered = np.array([[False] * CHANNELS if seg.states is None else [state.filter is not None for state in
+                                                                           seg.states] for seg in segments]).T
+        cancels_s = known(residual) & ~lone & filtered
 
-        energy, reference = self._energy[k], self._reference[p]
+        partners = [ch.partner for ch in self.channels]
+        energy, reference = self._energy, self._reference[partners]
         floor = spread(floor_s)
-        heard = spread(sounding) & self._vad[k] & (energy > floor)
+        heard = spread(sounding) & self._vad & (energy > floor)
         bleed = reference * spread(10 ** (fill(coupling, -np.inf) / 10))
         clear = spread(lone) | (energy > floor + bleed * self.margin)
         ild = energy / np.maximum(reference, MIN_ENERGY)
         near = ((ild > spread(near_ild)) & (energy > spread(near_level))) | spread(lone)
         partner = spread(with_partner)
-        talking = partner & (self._recent[p] > spread(partner_talks))
-        partner_now = partner & (self._energy[p] > spread(partner_talks))
+        talking = partner & (self._recent[partners] > spread(partner_talks))
+        partner_now = partner & (self._energy[partners] > spread(partner_talks))
         both = partner_now & (energy > spread(both_level))
         if cancel and bands is not None:
-            clear = self._spectrally_clear(ch, segments, lengths, heard & partner_now, clear, bands)
+            for ch in self.channels:
+                k = ch.index
+                clear[k] = self._spectrally_clear(ch, segments, lengths, heard[k] & partner_now[k], clear[k], bands)
         strong = np.zeros_like(heard)
         if cancel and cancels_s.any():
             cancels = spread(cancels_s)
             effective = cancels & spread(fill(residual, np.inf) <= coupling - CANCELS_DB)
             needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
             if needed.any():                            # (worked out only there: it costs a convolution)
-                left = self._left_after_cancelling(ch, segments, needed)
+                left = np.stack([self._left_after_cancelling(ch, segments, needed[ch.index]) for ch in self.channels])
                 after = cancels & (left > floor + reference * spread(10 ** (fill(residual) / 10))
                                    * self.margin ** 2)
                 clear |= after
                 strong = after & effective
         ok = heard & clear
-        core[k] = ok & (near | both | strong)
-        weak[k] = ok & ~core[k] & ((ild > spread(weak_ild)) | partner_now)
-        masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
+        core = ok & (near | both | strong)
+        weak = ok & ~core & ((ild > spread(weak_ild)) | partner_now)
+        masked = (talking & ~ok) | (ok & ~core & ~weak)   # masked, or clear but not told apart
+        return core, weak, masked
 
     def _spectrally_clear(self, ch: ChannelState, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
                           clear: np.ndarray, bands: _PendingBands) -> np.ndarray:
