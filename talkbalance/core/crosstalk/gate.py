@@ -40,6 +40,7 @@ from itertools import groupby
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from talkbalance.config import Crosstalk
 from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
@@ -226,6 +227,7 @@ class ChannelState:
         self.index = index                    # this channel's row in the (2, F) frame arrays
         self.partner = partner                # ... and its partner's
         self._noise_levels: deque[float] = deque(maxlen=noise_hops)   # the hops' noise levels, newest last
+        self._noise_hops = noise_hops
         self.noise: float | None = None
         self.by_level = _Ring(OWN_MEMORY)     # own speech attributed by the louder mic
         self.by_lag = _Ring(OWN_MEMORY)       # ... by the correlation lag
@@ -242,11 +244,16 @@ class ChannelState:
     def noise_floors(self, levels: list[float | None]) -> list[float | None]:
         """The noise floor after each of a run of hops with these noise levels (None: too little sound in the
         hop to tell). Remembers the levels; ``noise`` itself is set as each hop is learned."""
+        new = [level for level in levels if level is not None]
+        if not new:
+            return [self.noise] * len(levels)
+        known = np.concatenate((np.full(self._noise_hops - 1, np.inf), self._noise_levels, new))
+        lowest = iter(sliding_window_view(known, self._noise_hops)[-len(new):].min(axis=1).tolist())  # after each
+        self._noise_levels.extend(new)
         floors, floor = [], self.noise
         for level in levels:
             if level is not None:
-                self._noise_levels.append(level)
-                floor = min(self._noise_levels)
+                floor = next(lowest)
             floors.append(floor)
         return floors
 
@@ -391,7 +398,7 @@ class CrosstalkGate:
         F, L = energy.shape[1], self.frame_samples
         history = np.concatenate((self._last_energies, energy), axis=1)
         self._last_energies = history[:, -(TALK_HOLD_FRAMES - 1):]
-        windows = np.lib.stride_tricks.sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
+        windows = sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
         base = self._energy.shape[1]
         self._samples = np.concatenate((self._samples, samples))
         self._energy = np.concatenate((self._energy, energy), axis=1)
@@ -817,13 +824,24 @@ class _RunCarry:
 def _solid(core: np.ndarray, run: int) -> np.ndarray:
     """Core frames that belong to a run of at least ``MIN_CORE_RUN``, counting the ``run`` of core frames
     just before them."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], core.astype(np.int8), [0]))))
-    starts, stops = edges[::2], edges[1::2]
-    length = stops - starts + np.where(starts == 0, run, 0)
-    solid = np.zeros(len(core), dtype=bool)
-    for a, b in zip(starts[length >= MIN_CORE_RUN], stops[length >= MIN_CORE_RUN]):
-        solid[a:b] = True
-    return solid
+    starts, stops = _runs(core)
+    long = stops - starts + np.where(starts == 0, run, 0) >= MIN_CORE_RUN
+    return _spans(len(core), starts[long], stops[long])
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops of the runs of True in ``flags`` (1-D)."""
+    padded = np.zeros(len(flags) + 2, dtype=bool)
+    padded[1:-1] = flags
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[::2], edges[1::2]
+
+
+def _spans(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``n`` flags, True in the disjoint, separated spans ``[starts, stops)``."""
+    marks = np.zeros(n + 1, dtype=np.int8)
+    marks[starts], marks[stops] = 1, -1
+    return np.cumsum(marks[:-1]) > 0
 
 
 class _MaskedGaps:
@@ -854,14 +872,14 @@ class _MaskedGaps:
         F = own.shape[1]
         ready = F
         for k in range(CHANNELS):
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], (~own[k]).astype(np.int8), [0]))))
-            for a, b in zip(edges[::2], edges[1::2]):         # runs [a, b) of frames that are not own
-                after_own = a > 0 or self._after_own[k]
-                fillable = after_own and b - a <= self.longest and (~masked[k, a:b]).sum() <= GAP_UNMASKED
-                if b < F and fillable:
-                    own[k, a:b] = True
-                elif b == F and fillable and not final:
-                    ready = min(ready, a)                      # may still be filled when own speech follows
+            a, b = _runs(~own[k])                              # runs [a, b) of frames that are not own
+            unmasked = np.concatenate(([0], np.cumsum(~masked[k])))
+            fillable = (((a > 0) | self._after_own[k]) & (b - a <= self.longest)
+                        & (unmasked[b] - unmasked[a] <= GAP_UNMASKED))
+            closed = fillable & (b < F)
+            own[k] |= _spans(F, a[closed], b[closed])
+            if not final and len(b) and b[-1] == F and fillable[-1]:
+                ready = min(ready, int(a[-1]))                 # may still be filled when own speech follows
         out, self._own, self._masked = own[:, :ready], own[:, ready:], masked[:, ready:]
         if ready:
             self._after_own = out[:, -1].copy()
