@@ -177,3 +177,9 @@ def test_a_short_gap_masked_by_the_partner_is_filled(chunks):
     filled = np.concatenate(out, axis=1)
     assert np.flatnonzero(filled[0]).tolist() == [0, 1, 2, 3, 4, 5, 6, 13]
     assert np.flatnonzero(filled[1]).tolist() == [0, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_the_gate_takes_exactly_two_channels():
+    g = gate()
+    with pytest.raises(ValueError, match="exactly 2 headset channels"):
+        g.process(np.zeros((3 * FRAME, 3), np.float32), np.zeros((3, 3)), np.zeros((3, 3), dtype=bool))

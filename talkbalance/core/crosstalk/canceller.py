@@ -34,17 +34,19 @@ class LeakFilter(NamedTuple):
     weights: np.ndarray
 
     def residual_energy(self, partner: np.ndarray, own: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-        """Mean power of ``own[s:s+length] - predicted leak`` for frame starts ``s`` (on a ``length`` grid).
+        """Mean power of ``own[s:s+length] - predicted leak`` for frame starts ``s`` (only those frames).
 
         ``partner`` and ``own`` are aligned float32 sample arrays with at least ``delays[-1]``
         samples before the earliest start.
         """
-        lo, hi = int(starts.min()), int(starts.max()) + length
         first, last = int(self.delays[0]), int(self.delays[-1])
-        predicted = np.convolve(partner[lo - last:hi - first], self.weights, "valid")
-        residual = (own[lo:hi] - predicted).reshape(-1, length)
+        span = length + last - first          # the partner samples one frame's prediction draws on
+        heard = sliding_window_view(partner, span)[starts - last].ravel()
+        # one convolution for all frames: each frame's ``length`` outputs lie within its own stretch
+        predicted = sliding_window_view(np.convolve(heard, self.weights, "valid"), length)[::span]
+        residual = sliding_window_view(own, length)[starts] - predicted
         energy = np.einsum("fl,fl->f", residual, residual) / length
-        return energy[(starts - lo) // length].astype(np.float64)
+        return energy.astype(np.float64)
 
 
 class BleedCanceller:

@@ -2,7 +2,7 @@
 
 Each mic hears its wearer from a few centimetres, and the partner and anyone else in the
 room from metres away, through the room. Learned per channel from the audio itself
-(``LevelModel``), never from the gate's own decisions:
+(``ChannelState``; the two channels are each other's partner), never from the gate's own decisions:
 - the noise floor;
 - the wearer's own speech: its typical level, and how much louder this mic hears it than
   the other mic does (the inter-channel level difference, ILD). A frame is the wearer's
@@ -40,6 +40,7 @@ from itertools import groupby
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from talkbalance.config import Crosstalk
 from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
@@ -94,9 +95,10 @@ UNEXPLAINED_SHARE = 0.3      # while the partner talks, a frame is clear when th
 LEARN_BANDS_EVERY = 2        # the band bleed is learned every this many hops ...
 LEARN_BANDS_FRAMES = 8       # ... from at most this many frames of the hop (the partner's loudest)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
+CHANNELS = 2                 # the gate handles exactly two headset channels, each wearer the other's partner
 
 
-class ChannelState(NamedTuple):
+class ChannelSnapshot(NamedTuple):
     """What one channel's decisions use, as learned at a hop's start (energies in int16 units squared)."""
 
     noise: float | None           # noise floor
@@ -110,13 +112,38 @@ class ChannelState(NamedTuple):
     band_coupling: np.ndarray | None   # the partner's bleed into this mic band by band (``spectral.BandBleed``)
 
 
+_SNAPSHOT_NUMBERS = ChannelSnapshot._fields.index("filter")    # its leading fields are numbers (None: unknown)
+
+
 class _Segment(NamedTuple):
     """Frames ``start``-``stop`` of the pending store, decided with ``states`` (one per channel);
     ``states`` is None for the digital silence before the first sound (nobody speaks in it)."""
 
     start: int
     stop: int
-    states: tuple[ChannelState, ChannelState] | None
+    states: tuple[ChannelSnapshot, ChannelSnapshot] | None
+
+
+class _Hop(NamedTuple):
+    """One filled hop, for learning: its samples (with ``history`` samples before them), and per frame
+    (2, hop_frames) its energy, vad and level (dB)."""
+
+    samples: np.ndarray
+    energy: np.ndarray
+    vad: np.ndarray
+    level_db: np.ndarray
+
+
+def _noise_levels(energy: np.ndarray) -> list[list[float | None]]:
+    """Each hop's noise level per channel (``energy`` (2, hops, hop_frames)): its 10th-percentile frame energy;
+    digital silence (no signal at all, as before a stream starts or in a file's padding) is not noise and is left
+    out, and a hop with sound in less than half its frames gives None."""
+    sound = energy > MIN_ENERGY
+    count = sound.sum(axis=2)
+    ranked = np.sort(np.where(sound, energy, np.inf), axis=2)          # the sound first, in order
+    level = np.take_along_axis(ranked, (count // 10)[:, :, None], axis=2)[:, :, 0]
+    enough = count >= energy.shape[2] // 2
+    return [[x if ok else None for x, ok in zip(*rows)] for rows in zip(level.tolist(), enough.tolist())]
 
 
 class _Ring:
@@ -129,8 +156,14 @@ class _Ring:
         self._at = 0
 
     def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
-        size = self.values.shape[1]
-        for lo in range(0, len(level_db), size):
+        size, n = self.values.shape[1], len(level_db)
+        if self._at + n < size:                # the common case: they fit before the end
+            self.values[0, self._at:self._at + n], self.values[1, self._at:self._at + n] = level_db, ild_db
+            self._at += n
+            self.count = min(size, self.count + n)
+            self.fresh += n
+            return
+        for lo in range(0, n, size):
             part = slice(lo, lo + size)
             n = len(level_db[part])
             idx = (self._at + np.arange(n)) % size
@@ -160,20 +193,12 @@ def _medians(values: np.ndarray) -> np.ndarray:
     return np.partition(values, mid, axis=1)[:, mid]
 
 
-class LevelModel:
-    """Noise floors, each wearer's own-speech level and ILD, and the couplings between the mics."""
+class _Coherence:
+    """Whether the bleed between the two mics is a coherent copy: the last examined frames' correlations."""
 
-    def __init__(self, noise_hops: int):
-        self._levels: list[deque[float]] = [deque(maxlen=noise_hops), deque(maxlen=noise_hops)]
-        self.noise: list[float | None] = [None, None]
-        self._by_level = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]   # attributed by the louder mic
-        self._by_lag = [_Ring(OWN_MEMORY), _Ring(OWN_MEMORY)]     # attributed by the correlation lag
+    def __init__(self) -> None:
         self._examined: deque[bool] = deque(maxlen=CORRELATION_MEMORY)
         self._correlated = 0                  # how many of them correlated strongly
-        self.speech: list[float | None] = [None, None]
-        self.own_ild_db: list[float | None] = [None, None]
-        self.own_ild_low_db: list[float | None] = [None, None]   # ... the BLEED_QUANTILE of it
-        self.own_frames = [0, 0]
 
     @property
     def judged(self) -> bool:
@@ -185,83 +210,107 @@ class LevelModel:
         """Most examined frames correlate strongly: the bleed is a coherent copy (lags are reliable)."""
         return self.judged and self._correlated >= COHERENT_SHARE * len(self._examined)
 
-    def learn_noise(self, energy: np.ndarray) -> None:
-        """The hop's 10th-percentile frame energy; digital silence (no signal at all, as before a stream
-        starts or in a file's padding) is not noise and is left out."""
-        for k in (0, 1):
-            sound = energy[k][energy[k] > MIN_ENERGY]
-            if len(sound) >= energy.shape[1] // 2:
-                self._levels[k].append(float(np.partition(sound, len(sound) // 10)[len(sound) // 10]))
-                self.noise[k] = min(self._levels[k])
-
-    def learn_levels(self, level_db: np.ndarray, vad: np.ndarray) -> None:
-        """Frames one mic hears clearly and clearly louder: that wearer's voice (``level_db`` (2, F))."""
-        ild = level_db[0] - level_db[1]
-        for k, sign in ((0, 1.0), (1, -1.0)):
-            noise = self.noise[k]
-            if noise is None:
-                continue
-            clear = vad[k] & (level_db[k] > 10 * np.log10(noise) + CLEAR_DB) & (sign * ild > LOUDER_DB)
-            if clear.any():
-                self._by_level[k].extend(level_db[k, clear], sign * ild[clear])
-
-    def learn_lags(self, level_db: np.ndarray, frames: np.ndarray, correlated: np.ndarray, source: np.ndarray) -> None:
-        """Examined ``frames``: ``correlated`` ones were heard first by mic ``source``."""
+    def add(self, correlated: np.ndarray) -> None:
         for flag in correlated.tolist():
             if len(self._examined) == self._examined.maxlen:
                 self._correlated -= self._examined[0]
             self._examined.append(flag)
             self._correlated += flag
-        ild = level_db[0, frames] - level_db[1, frames]
-        for k, sign in ((0, 1.0), (1, -1.0)):
-            mine = correlated & (source == k)
-            self._by_lag[k].extend(level_db[k, frames[mine]], sign * ild[mine])
 
-    def update(self) -> None:
-        """Hop boundary: recompute a wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
-        have come (so when they change depends on the voice, not on where the hops fall)."""
-        first, second = (self._by_lag, self._by_level) if self.coherent else (self._by_level, self._by_lag)
-        for k in (0, 1):
-            ring = first[k] if first[k].count >= MIN_OWN else second[k]
-            self.own_frames[k] = ring.count
-            if ring.count < MIN_OWN or (ring.fresh < UPDATE_EVERY and self.speech[k] is not None):
-                continue
-            ring.fresh = 0
-            if ring.count >= 2 * STEP_FRAMES:   # a gain step (a knocked mic, a head turn): start again after it
-                old, new = _medians(ring.filled()), _medians(ring.recent(STEP_FRAMES))
-                if np.abs(new - old).max() > STEP_DB:
-                    ring.keep_recent(STEP_FRAMES)
-            values = ring.filled()
-            n = values.shape[1]
-            top = np.partition(values[0], int(0.9 * (n - 1)))[int(0.9 * (n - 1))]
-            core = values[:, values[0] > top - CORE_RANGE_DB]
-            m = core.shape[1] - 1
-            levels = np.partition(core[0], m // 2)
-            ilds = np.partition(core[1], sorted({m // 2, int(BLEED_QUANTILE * m)}))
-            self.speech[k] = float(10 ** (levels[m // 2] / 10))
-            self.own_ild_db[k] = float(ilds[m // 2])
-            self.own_ild_low_db[k] = float(ilds[int(BLEED_QUANTILE * m)])
-        ild_1, ild_2 = self.own_ild_db
-        if ild_1 is not None and ild_2 is not None and ild_1 + ild_2 < 2 * MIN_ATTENUATION_DB:
-            self.own_ild_db = [None, None]      # not two voices each louder in their own mic: nothing learned
-            self.own_ild_low_db = [None, None]
 
-    def states(self, residual_db: list[float | None], filters: list[LeakFilter | None],
-               band_couplings: list[np.ndarray | None]) -> tuple[ChannelState, ChannelState]:
-        out = []
-        for k in (0, 1):
-            own, partner = self.own_ild_db[k], self.own_ild_db[1 - k]
-            coupling = -partner if partner is not None else None
-            if own is None and coupling is not None:
-                own = coupling + 2 * PRIOR_ATTENUATION_DB        # the symmetry of the two paths
-            if coupling is None and own is not None:
-                coupling = own - 2 * PRIOR_ATTENUATION_DB
-            near = own - NEAR_BELOW_OWN_DB if own is not None else None
-            weak = coupling + (own - coupling) * WEAK_SHARE if own is not None and coupling is not None else None
-            low = self.own_ild_low_db[1 - k]
-            out.append(ChannelState(self.noise[k], self.speech[k], -low if low is not None else None,
-                                    near, weak, self.speech[1 - k], residual_db[k], filters[k], band_couplings[k]))
-        return out[0], out[1]
+class ChannelState:
+    """What the gate learns about one headset channel from the audio itself, never from its own decisions:
+    the noise floor, the wearer's own speech (level and ILD: this mic's level minus the partner mic's, dB),
+    the leak filter and what it leaves, and the partner's bleed band by band. Energies in int16 units squared."""
+
+    def __init__(self, index: int, partner: int, noise_hops: int, canceller: BleedCanceller):
+        self.index = index                    # this channel's row in the (2, F) frame arrays
+        self.partner = partner                # ... and its partner's
+        self._noise_levels: deque[float] = deque(maxlen=noise_hops)   # the hops' noise levels, newest last
+        self._noise_hops = noise_hops
+        self.noise: float | None = None
+        self.by_level = _Ring(OWN_MEMORY)     # own speech attributed by the louder mic
+        self.by_lag = _Ring(OWN_MEMORY)       # ... by the correlation lag
+        self.speech: float | None = None      # typical own-speech frame energy
+        self.own_ild_db: float | None = None
+        self.own_ild_low_db: float | None = None   # ... the BLEED_QUANTILE of it
+        self.own_frames = 0                   # own-speech frames the statistics draw on
+        self.canceller = canceller            # the partner's leak into this mic
+        self._residuals_db: deque[float] = deque(maxlen=RESIDUAL_MEMORY)   # what the canceller left
+        self._fresh_residuals = False         # observations came since the quantile was last taken
+        self.residual_db: float | None = None
+        self.band_bleed = BandBleed()
+
+    def noise_floors(self, levels: list[float | None]) -> list[float | None]:
+        """The noise floor after each of a run of hops with these noise levels (None: too little sound in the
+        hop to tell). Remembers the levels; ``noise`` itself is set as each hop is learned."""
+        new = [level for level in levels if level is not None]
+        if not new:
+            return [self.noise] * len(levels)
+        known = np.concatenate((np.full(self._noise_hops - 1, np.inf), self._noise_levels, new))
+        lowest = iter(sliding_window_view(known, self._noise_hops)[-len(new):].min(axis=1).tolist())  # after each
+        self._noise_levels.extend(new)
+        floors, floor = [], self.noise
+        for level in levels:
+            if level is not None:
+                floor = next(lowest)
+            floors.append(floor)
+        return floors
+
+    def update_own(self, coherent: bool) -> None:
+        """Hop boundary: recompute the wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
+        have come (so when they change depends on the voice, not on where the hops fall); in a coherent regime
+        from the frames the correlation lag attributed, else from those the louder mic did."""
+        first, second = (self.by_lag, self.by_level) if coherent else (self.by_level, self.by_lag)
+        ring = first if first.count >= MIN_OWN else second
+        self.own_frames = ring.count
+        if ring.count < MIN_OWN or (ring.fresh < UPDATE_EVERY and self.speech is not None):
+            return
+        ring.fresh = 0
+        if ring.count >= 2 * STEP_FRAMES:   # a gain step (a knocked mic, a head turn): start again after it
+            old, new = _medians(ring.filled()), _medians(ring.recent(STEP_FRAMES))
+            if np.abs(new - old).max() > STEP_DB:
+                ring.keep_recent(STEP_FRAMES)
+        values = ring.filled()
+        n = values.shape[1]
+        top = np.partition(values[0], int(0.9 * (n - 1)))[int(0.9 * (n - 1))]
+        core = values[:, values[0] > top - CORE_RANGE_DB]
+        m = core.shape[1] - 1
+        levels = np.partition(core[0], m // 2)
+        ilds = np.partition(core[1], sorted({m // 2, int(BLEED_QUANTILE * m)}))
+        self.speech = float(10 ** (levels[m // 2] / 10))
+        self.own_ild_db = float(ilds[m // 2])
+        self.own_ild_low_db = float(ilds[int(BLEED_QUANTILE * m)])
+
+    def forget_ild(self) -> None:
+        """The ILD learned is not to be trusted (see ``CrosstalkGate._update_own``)."""
+        self.own_ild_db = self.own_ild_low_db = None
+
+    def add_residuals(self, residuals_db: list[float]) -> None:
+        """What the canceller left of the partner's bleed (dB re the partner mic)."""
+        self._fresh_residuals = True
+        self._residuals_db.extend(residuals_db)
+
+    def update_residual(self) -> None:
+        """Hop boundary: the residual to expect, a high quantile of the recent observations."""
+        if self._fresh_residuals and len(self._residuals_db) >= MIN_RESIDUAL_OBSERVATIONS:
+            self._fresh_residuals = False
+            ranked = sorted(self._residuals_db)
+            self.residual_db = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
+
+    def snapshot(self, partner: ChannelState) -> ChannelSnapshot:
+        """What this channel's decisions use now, with its ``partner``'s own-speech statistics."""
+        own, other = self.own_ild_db, partner.own_ild_db
+        coupling = -other if other is not None else None
+        if own is None and coupling is not None:
+            own = coupling + 2 * PRIOR_ATTENUATION_DB        # the symmetry of the two paths
+        if coupling is None and own is not None:
+            coupling = own - 2 * PRIOR_ATTENUATION_DB
+        near = own - NEAR_BELOW_OWN_DB if own is not None else None
+        weak = coupling + (own - coupling) * WEAK_SHARE if own is not None and coupling is not None else None
+        low = partner.own_ild_low_db
+        return ChannelSnapshot(self.noise, self.speech, -low if low is not None else None, near, weak,
+                               partner.speech, self.residual_db, self.canceller.filter, self.band_bleed.coupling)
 
 
 class CrosstalkGate:
@@ -281,38 +330,37 @@ class CrosstalkGate:
         self.gate = 10 ** (cfg.noise_gate_db / 10)
         self.margin = 10 ** (cfg.margin_db / 10)
         self.speech_range = 10 ** (-cfg.speech_range_db / 10)
-        self.levels = LevelModel(max(1, int(round(NOISE_WINDOW_S / (hop_frames * frame_s)))))
         self.hop_s = hop_frames * frame_s
-        self._cancellers = [BleedCanceller(self.max_lag + 1, self.hop_s), BleedCanceller(self.max_lag + 1, self.hop_s)]
-
-
-        self._residuals: list[deque[float]] = [deque(maxlen=RESIDUAL_MEMORY), deque(maxlen=RESIDUAL_MEMORY)]
-        self._fresh_residuals = [False, False]   # observations came since the quantile was last taken
-        self.residual_db: list[float | None] = [None, None]
+        noise_hops = max(1, int(round(NOISE_WINDOW_S / self.hop_s)))
+        # the pair: each channel's partner is the other one
+        self.channels = [ChannelState(k, 1 - k, noise_hops, BleedCanceller(self.max_lag + 1, self.hop_s))
+                         for k in range(CHANNELS)]
+        self._coherence = _Coherence()
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
         self._bands = BandAnalyser(rate_hz, frame_samples)
-        self._band_bleed = [BandBleed(), BandBleed()]
         self.frame_s = frame_s
         self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
                            (TAIL_FRAMES - 1) * frame_samples + self._bands.lookback if cfg.band_bleed else 0)
         self._fft = 1 << int(np.ceil(np.log2(self._window + 2 * self.max_lag)))
         self._hold_frames = max(1, int(round(cfg.learn_first_s / frame_s)))
+        self._correlate_every_hops = [self._every_hops(s) for s in (CORRELATE_EVERY_S, SETTLED_CORRELATE_EVERY_S)]
+        self._settled_after_hops = self._every_hops(SETTLED_AFTER_S)
         self.learned = not cfg.enabled or cfg.learn_first_s == 0    # the first decisions no longer wait
         self._hops = 0
         # frames given but not decided yet: energy, vad, bleed reference, and their samples (with ``history``
         # samples before them), and the segments they fall into
-        self._samples = np.zeros((self.history, 2), np.float32)
-        self._energy = np.zeros((2, 0))
-        self._vad = np.zeros((2, 0), dtype=bool)
-        self._reference = np.zeros((2, 0))
-        self._recent = np.zeros((2, 0))        # the loudest of the last ``TALK_HOLD_FRAMES`` frames
+        self._samples = np.zeros((self.history, CHANNELS), np.float32)
+        self._energy = np.zeros((CHANNELS, 0))
+        self._vad = np.zeros((CHANNELS, 0), dtype=bool)
+        self._reference = np.zeros((CHANNELS, 0))
+        self._recent = np.zeros((CHANNELS, 0))        # the loudest of the last ``TALK_HOLD_FRAMES`` frames
         self._segments: list[_Segment] = []
-        self._last_energies = np.zeros((2, TALK_HOLD_FRAMES - 1))
+        self._last_energies = np.zeros((CHANNELS, TALK_HOLD_FRAMES - 1))
         # the hop being filled, for learning: its samples (with ``history`` before them), energy and vad
-        self._hop_samples = np.zeros((self.history, 2), np.float32)
-        self._hop_energy = np.zeros((2, 0))
-        self._hop_vad = np.zeros((2, 0), dtype=bool)
+        self._hop_samples = np.zeros((self.history, CHANNELS), np.float32)
+        self._hop_energy = np.zeros((CHANNELS, 0))
+        self._hop_vad = np.zeros((CHANNELS, 0), dtype=bool)
         self._state = self._current_states()
         self._sounding = False                 # a frame with any sound has come (before it: digital silence)
         self._extender = _Extender(*(int(round(x / frame_s)) for x in (cfg.extend_before_s, cfg.extend_after_s,
@@ -323,9 +371,12 @@ class CrosstalkGate:
     def process(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """Own-speech flags (2, n) that became final, after the next F frames: ``samples`` (F*L, 2) float32,
         ``energy`` and ``vad`` (2, F)."""
+        if energy.shape[0] != CHANNELS or samples.shape[1] != CHANNELS:
+            raise ValueError(f"the crosstalk gate handles exactly {CHANNELS} headset channels for now (each wearer's "
+                             f"partner is the other), got {energy.shape[0]}")
         self._append(samples, energy, vad)
         if not self.learned:
-            return np.zeros((2, 0), dtype=bool)
+            return np.zeros((CHANNELS, 0), dtype=bool)
         return self._gaps.push(*self._extender.push(*self._decide_pending()))
 
     def flush(self) -> np.ndarray:
@@ -347,7 +398,7 @@ class CrosstalkGate:
         F, L = energy.shape[1], self.frame_samples
         history = np.concatenate((self._last_energies, energy), axis=1)
         self._last_energies = history[:, -(TALK_HOLD_FRAMES - 1):]
-        windows = np.lib.stride_tricks.sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
+        windows = sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
         base = self._energy.shape[1]
         self._samples = np.concatenate((self._samples, samples))
         self._energy = np.concatenate((self._energy, energy), axis=1)
@@ -361,19 +412,46 @@ class CrosstalkGate:
             self._sounding = bool(len(sound))
             if start:
                 self._segments.append(_Segment(base, base + start, None))
-        while start < F:
-            stop = min(F, start + self.hop_frames - self._hop_energy.shape[1])
-            self._add_segment(base + start, base + stop)
-            self._hop_samples = np.concatenate((self._hop_samples, samples[start * L:stop * L]))
-            self._hop_energy = np.concatenate((self._hop_energy, energy[:, start:stop]), axis=1)
-            self._hop_vad = np.concatenate((self._hop_vad, vad[:, start:stop]), axis=1)
-            if self._hop_energy.shape[1] == self.hop_frames:
-                self._adapt()
-                self._state = self._current_states()
-                if not self.learned and (min(self.levels.own_frames) >= LEARNED_OWN or
-                                         self._hops * self.hop_frames >= self._hold_frames):
-                    self._release()
-            start = stop
+        if start < F:
+            self._learn(samples[start * L:], energy[:, start:], vad[:, start:], base + start)
+
+    def _learn(self, samples: np.ndarray, energy: np.ndarray, vad: np.ndarray, first: int) -> None:
+        """Add frames (pending frame ``first`` on) to the hop being filled and learn from every hop they fill.
+
+        What depends on the energies alone (levels, noise floors, the frames each mic hears clearly and louder)
+        is worked out for all the filled hops at once; the rest hop by hop, in order.
+        """
+        H, L = self.hop_frames, self.frame_samples
+        before = self._hop_energy.shape[1]                  # frames of the first hop given earlier
+        energy = np.concatenate((self._hop_energy, energy), axis=1)
+        vad = np.concatenate((self._hop_vad, vad), axis=1)
+        samples = np.concatenate((self._hop_samples, samples))     # with ``history`` samples before frame 0
+        hops = energy.shape[1] // H
+        filled = hops * H
+        level_db = 10 * np.log10(np.maximum(energy[:, :filled], MIN_ENERGY))
+        ild_db = level_db - level_db[[ch.partner for ch in self.channels]]   # each mic's level minus its partner's
+        levels = _noise_levels(energy[:, :filled].reshape(CHANNELS, hops, H))
+        floors = [ch.noise_floors(levels[ch.index]) for ch in self.channels]
+        floor_db = 10 * np.log10(np.array(floors, dtype=float))             # NaN: no floor yet
+        clear = vad[:, :filled] & (level_db > np.repeat(floor_db + CLEAR_DB, H, axis=1)) & (ild_db > LOUDER_DB)
+        own = [(level_db[k, clear[k]], ild_db[k, clear[k]]) for k in range(CHANNELS)]   # the wearers' voices
+        ends = np.cumsum(clear.reshape(CHANNELS, hops, H).sum(axis=2), axis=1).tolist()    # ... up to each hop's end
+        for h in range(hops):
+            a, b = h * H, (h + 1) * H
+            self._add_segment(first + max(a, before) - before, first + b - before)
+            for ch, (own_db, own_ild_db), end in zip(self.channels, own, ends):
+                ch.noise = floors[ch.index][h]
+                lo = end[h - 1] if h else 0
+                if end[h] > lo:
+                    ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
+            self._adapt(_Hop(samples[a * L:b * L + self.history], energy[:, a:b], vad[:, a:b], level_db[:, a:b]))
+            self._state = self._current_states()
+            if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
+                                     self._hops * H >= self._hold_frames):
+                self._release()
+        self._add_segment(first + max(filled, before) - before, first + energy.shape[1] - before)
+        self._hop_samples = samples[filled * L:].copy()
+        self._hop_energy, self._hop_vad = energy[:, filled:].copy(), vad[:, filled:].copy()
 
     def _add_segment(self, start: int, stop: int) -> None:
         if stop > start:
@@ -385,59 +463,60 @@ class CrosstalkGate:
         state = self._current_states()
         self._segments = [seg._replace(states=state) if seg.states else seg for seg in self._segments]
 
-    def _current_states(self) -> tuple[ChannelState, ChannelState]:
-        return self.levels.states(list(self.residual_db), [c.filter for c in self._cancellers],
-                                  [b.coupling for b in self._band_bleed])
+    def _current_states(self) -> tuple[ChannelSnapshot, ChannelSnapshot]:
+        first, second = self.channels
+        return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self) -> None:
-        """Learn from the hop just filled, then start the next one."""
-        energy, vad = self._hop_energy, self._hop_vad
+    def _adapt(self, hop: _Hop) -> None:
+        """Learn the rest from the hop just filled (its noise floor and clear own speech are learned)."""
         self._hops += 1
-        self.levels.learn_noise(energy)
-        level_db = 10 * np.log10(np.maximum(energy, MIN_ENERGY))
-        self.levels.learn_levels(level_db, vad)
-        pace = self._every_hops(CORRELATE_EVERY_S if self._hops < self._every_hops(SETTLED_AFTER_S)
-                                else SETTLED_CORRELATE_EVERY_S)
+        pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
         if not self.learned or self._hops % pace == 0:
-            frames = self._candidates(energy, vad)
+            frames = self._candidates(hop.energy, hop.vad)
             if len(frames):
-                self._learn_correlated(frames, level_db)
-        self.levels.update()
+                self._learn_correlated(hop, frames)
+        self._update_own()
         if self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0:
-            self._learn_band_bleed(level_db, vad)
-        for k in (0, 1):
-            self._cancellers[k].update()
-            if self._fresh_residuals[k] and len(self._residuals[k]) >= MIN_RESIDUAL_OBSERVATIONS:
-                self._fresh_residuals[k] = False
-                ranked = sorted(self._residuals[k])
-                self.residual_db[k] = ranked[int(RESIDUAL_QUANTILE * (len(ranked) - 1))]
-        self._hop_samples = self._hop_samples[-self.history:]
-        self._hop_energy = self._hop_energy[:, :0]
-        self._hop_vad = self._hop_vad[:, :0]
+            self._learn_band_bleed(hop)
+        for ch in self.channels:
+            ch.canceller.update()
+            ch.update_residual()
 
-    def _learn_band_bleed(self, level_db: np.ndarray, vad: np.ndarray) -> None:
+    def _update_own(self) -> None:
+        """Each wearer's own-speech statistics; unless they are two voices each louder in their own mic,
+        no ILD is learned."""
+        coherent = self._coherence.coherent
+        for ch in self.channels:
+            ch.update_own(coherent)
+        ild_1, ild_2 = (ch.own_ild_db for ch in self.channels)
+        if ild_1 is not None and ild_2 is not None and ild_1 + ild_2 < 2 * MIN_ATTENUATION_DB:
+            for ch in self.channels:
+                ch.forget_ild()
+
+    def _learn_band_bleed(self, hop: _Hop) -> None:
         """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
         but the least-bled 30 % of their speech): how much of each band reaches the other mic."""
+        level_db, vad = hop.level_db, hop.vad
         picked = []
-        for receiver in (0, 1):
-            src = 1 - receiver
-            low, noise = self.levels.own_ild_low_db[src], self.levels.noise[src]
+        for receiver in self.channels:
+            src = self.channels[receiver.partner]
             t = np.zeros(0, dtype=int)
-            if low is not None and noise is not None:
-                t = np.flatnonzero(vad[src] & (level_db[src] > 10 * np.log10(noise) + CLEAR_DB)
-                                   & (level_db[src] - level_db[receiver] >= low))
-                t = t[np.argsort(level_db[src, t])[::-1][:LEARN_BANDS_FRAMES]]
+            if src.own_ild_low_db is not None and src.noise is not None:
+                s, r = src.index, receiver.index
+                t = np.flatnonzero(vad[s] & (level_db[s] > 10 * np.log10(src.noise) + CLEAR_DB)
+                                   & (level_db[s] - level_db[r] >= src.own_ild_low_db))
+                t = t[np.argsort(level_db[s, t])[::-1][:LEARN_BANDS_FRAMES]]
             picked.append(t)
         frames = np.union1d(*picked)
         if len(frames):
             starts = self.history + frames * self.frame_samples
-            bands = [self._bands.energies(self._hop_samples[:, k], starts) for k in (0, 1)]
-            for receiver in (0, 1):
-                rows = np.searchsorted(frames, picked[receiver])
+            bands = [self._bands.energies(hop.samples[:, k], starts) for k in range(CHANNELS)]
+            for receiver in self.channels:
+                rows = np.searchsorted(frames, picked[receiver.index])
                 if len(rows):
-                    self._band_bleed[receiver].learn(bands[receiver][rows], bands[1 - receiver][rows])
-        for receiver in (0, 1):
-            self._band_bleed[receiver].update()
+                    receiver.band_bleed.learn(bands[receiver.index][rows], bands[receiver.partner][rows])
+        for receiver in self.channels:
+            receiver.band_bleed.update()
 
     def _every_hops(self, seconds: float) -> int:
         return max(1, int(round(seconds / self.hop_s)))
@@ -445,39 +524,42 @@ class CrosstalkGate:
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (hop-relative indices)."""
         picked = np.zeros(energy.shape[1], dtype=bool)
-        for k in (0, 1):
+        for k in range(CHANNELS):
             idx = np.flatnonzero(vad[k])
             picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
         return np.flatnonzero(picked)
 
-    def _learn_correlated(self, frames: np.ndarray, level_db: np.ndarray) -> None:
+    def _learn_correlated(self, hop: _Hop, frames: np.ndarray) -> None:
         """Examine the correlation of the hop's ``frames``: who was heard first, and the leak filters."""
-        rho, lag = self._correlate(self._hop_samples, frames)
+        level_db = hop.level_db
+        rho, lag = self._correlate(hop.samples, frames)
         correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
         source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
-        self.levels.learn_lags(level_db, frames, correlated, source)
-        if not self.cfg.cancel_bleed or (self.levels.judged and not self.levels.coherent):
+        self._coherence.add(correlated)
+        for ch in self.channels:
+            t = frames[correlated & (source == ch.index)]
+            ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
+        if not self.cfg.cancel_bleed or (self._coherence.judged and not self._coherence.coherent):
             return                                  # a room's bleed is no copy a short filter could cancel
-        L, D, padded = self.frame_samples, self.max_lag, self._hop_samples
-        for receiver in (0, 1):
-            src = 1 - receiver
+        L, D, padded = self.frame_samples, self.max_lag, hop.samples
+        for ch in self.channels:
+            r, src = ch.index, ch.partner           # the partner's voice, leaking into this mic
             t = frames[correlated & (source == src)]
             if not len(t):
                 continue
             starts = self.history + t * L
-            canceller = self._cancellers[receiver]
-            canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
-                            padded[starts[:, None] + np.arange(L), receiver])
-            low = self.levels.own_ild_low_db[src]
+            ch.canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
+                               padded[starts[:, None] + np.arange(L), r])
+            low = self.channels[src].own_ild_low_db
             if low is not None:         # what is left is measured on bleed alone, not while both talk
-                t = t[level_db[receiver, t] - level_db[src, t] <= -low + self.cfg.margin_db]
-            if canceller.filter is not None and len(t):
+                t = t[level_db[r, t] - level_db[src, t] <= -low + self.cfg.margin_db]
+            leak = ch.canceller.filter
+            if leak is not None and len(t):
                 starts = self.history + t * L
-                left = canceller.filter.residual_energy(padded[:, src], padded[:, receiver], starts, L)
-                left -= self.levels.noise[receiver] or 0.0      # the mic's own noise is the floor's business
-                self._fresh_residuals[receiver] = True
-                self._residuals[receiver].extend(
-                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(self._hop_energy[src, t], 1e-9))).tolist())
+                left = leak.residual_energy(padded[:, src], padded[:, r], starts, L)
+                left -= ch.noise or 0.0      # the mic's own noise is the floor's business
+                ch.add_residuals(
+                    (10 * np.log10(np.maximum(left, 1e-9) / np.maximum(hop.energy[src, t], 1e-9))).tolist())
 
     def _correlate(self, padded: np.ndarray, frames: np.ndarray):
         """Correlation strength and lag (samples; > 0: channel 2 hears it later) at ``frames``.
@@ -516,15 +598,12 @@ class CrosstalkGate:
     def _flags(self, segments: list[_Segment], cancel: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Core, weak and masked flags (see the module docstring) of every pending frame."""
         F = self._energy.shape[1]
-        core, weak, masked = (np.zeros((2, F), dtype=bool) for _ in range(3))
-        if not self.cfg.enabled:
-            core[:] = self._vad
-        elif segments:
-            lengths = [seg.stop - seg.start for seg in segments]
-            bands = _PendingBands(self._bands, self._samples, self.history, F) if self.cfg.band_bleed else None
-            for k in (0, 1):
-                self._decide(k, segments, lengths, core, weak, masked, cancel, bands)
-        return core, weak, masked
+        if not self.cfg.enabled or not segments:
+            core = self._vad.copy() if not self.cfg.enabled else np.zeros((CHANNELS, F), dtype=bool)
+            return core, np.zeros((CHANNELS, F), dtype=bool), np.zeros((CHANNELS, F), dtype=bool)
+        lengths = [seg.stop - seg.start for seg in segments]
+        bands = _PendingBands(self._bands, self._samples, self.history, F) if self.cfg.band_bleed else None
+        return self._decide(segments, lengths, cancel, bands)
 
     def _decide_pending(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Core, weak and masked flags of every pending frame; then forget the frames, keeping the samples
@@ -537,11 +616,11 @@ class CrosstalkGate:
         self._segments = []
         return core, weak, masked
 
-    def _decide(self, k: int, segments: list[_Segment], lengths: list[int], core: np.ndarray, weak: np.ndarray,
-                masked: np.ndarray, cancel: bool, bands: _PendingBands | None) -> None:
-        """Decide channel ``k``'s pending frames into ``core``, ``weak`` and ``masked`` (see the module docstring),
+    def _decide(self, segments: list[_Segment], lengths: list[int], cancel: bool,
+                bands: _PendingBands | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decide the pending frames of both channels into core, weak and masked (see the module docstring),
         each with the state of its segment: all segments at once, the thresholds worked out per segment and
-        spread over its frames."""
+        spread over its frames (arrays (2, segments) and (2, frames), a channel per row)."""
         def known(x: np.ndarray) -> np.ndarray:
             return ~np.isnan(x)
 
@@ -549,15 +628,14 @@ class CrosstalkGate:
             return np.where(known(x), x, value)
 
         def spread(per_segment: np.ndarray) -> np.ndarray:
-            return np.repeat(per_segment, lengths)
+            return np.repeat(per_segment, lengths, axis=-1)
 
-        names = ("noise", "speech", "coupling_db", "near_db", "weak_db", "partner_speech", "residual_db")
-        table = np.array([[np.nan] * len(names) if seg.states is None else
-                          [np.nan if getattr(seg.states[k], n) is None else getattr(seg.states[k], n) for n in names]
+        silent = ((None,) * _SNAPSHOT_NUMBERS,) * CHANNELS
+        table = np.array([silent if seg.states is None else [state[:_SNAPSHOT_NUMBERS] for state in seg.states]
                           for seg in segments], dtype=float)          # NaN where unknown (and in digital silence)
-        noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.T
+        noise, speech, coupling, near_db, weak_db, partner_speech, residual = table.transpose(2, 1, 0)
         has_speech, lone = known(speech), ~known(coupling)    # lone: no partner voice learned yet
-        never = np.full(len(segments), -np.inf)               # a threshold every frame passes
+        never = -np.inf                                       # a threshold every frame passes
         floor_s = np.maximum(fill(noise) * self.gate, fill(speech) * self.speech_range)
         near_ild = np.where(known(near_db), 10 ** (fill(near_db) / 10), never)
         near_level = np.where(has_speech, fill(speech) * 10 ** (-NEAR_RANGE_DB / 10), never)
@@ -568,42 +646,48 @@ class CrosstalkGate:
         both_range_db = np.clip(-fill(coupling) - BOTH_BELOW_BLEED_DB, BOTH_RANGE_DB, BOTH_RANGE_MAX_DB)
         both_level = np.where(has_speech, fill(speech) * 10 ** (-both_range_db / 10), never)
         sounding = np.array([seg.states is not None for seg in segments])
-        cancels_s = known(residual) & ~lone & np.array([seg.states is not None and seg.states[k].filter is not None
-                                                        for seg in segments])
+        filtered = np.array([[False] * CHANNELS if seg.states is None else [state.filter is not None for state in
+                                                                           seg.states] for seg in segments]).T
+        cancels_s = known(residual) & ~lone & filtered
 
-        energy, reference = self._energy[k], self._reference[1 - k]
+        partners = [ch.partner for ch in self.channels]
+        energy, reference = self._energy, self._reference[partners]
         floor = spread(floor_s)
-        heard = spread(sounding) & self._vad[k] & (energy > floor)
+        heard = spread(sounding) & self._vad & (energy > floor)
         bleed = reference * spread(10 ** (fill(coupling, -np.inf) / 10))
         clear = spread(lone) | (energy > floor + bleed * self.margin)
         ild = energy / np.maximum(reference, MIN_ENERGY)
         near = ((ild > spread(near_ild)) & (energy > spread(near_level))) | spread(lone)
         partner = spread(with_partner)
-        talking = partner & (self._recent[1 - k] > spread(partner_talks))
-        partner_now = partner & (self._energy[1 - k] > spread(partner_talks))
+        talking = partner & (self._recent[partners] > spread(partner_talks))
+        partner_now = partner & (self._energy[partners] > spread(partner_talks))
         both = partner_now & (energy > spread(both_level))
         if cancel and bands is not None:
-            clear = self._spectrally_clear(k, segments, lengths, heard & partner_now, clear, bands)
+            for ch in self.channels:
+                k = ch.index
+                clear[k] = self._spectrally_clear(ch, segments, lengths, heard[k] & partner_now[k], clear[k], bands)
         strong = np.zeros_like(heard)
         if cancel and cancels_s.any():
             cancels = spread(cancels_s)
             effective = cancels & spread(fill(residual, np.inf) <= coupling - CANCELS_DB)
             needed = cancels & heard & (~clear | (effective & ~near & ~both))   # what only the canceller can decide
-            if needed.any():                            # (worked out only then: it costs a convolution)
-                left = self._left_after_cancelling(k, segments)
+            if needed.any():                            # (worked out only there: it costs a convolution)
+                left = np.stack([self._left_after_cancelling(ch, segments, needed[ch.index]) for ch in self.channels])
                 after = cancels & (left > floor + reference * spread(10 ** (fill(residual) / 10))
                                    * self.margin ** 2)
                 clear |= after
                 strong = after & effective
         ok = heard & clear
-        core[k] = ok & (near | both | strong)
-        weak[k] = ok & ~core[k] & ((ild > spread(weak_ild)) | partner_now)
-        masked[k] = (talking & ~ok) | (ok & ~core[k] & ~weak[k])   # masked, or clear but not told apart
+        core = ok & (near | both | strong)
+        weak = ok & ~core & ((ild > spread(weak_ild)) | partner_now)
+        masked = (talking & ~ok) | (ok & ~core & ~weak)   # masked, or clear but not told apart
+        return core, weak, masked
 
-    def _spectrally_clear(self, k: int, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
+    def _spectrally_clear(self, ch: ChannelState, segments: list[_Segment], lengths: list[int], asked: np.ndarray,
                           clear: np.ndarray, bands: _PendingBands) -> np.ndarray:
         """``clear`` with the ``asked`` frames (the partner talking) judged band by band instead: clear when
         ``UNEXPLAINED_SHARE`` of the frame is more than ``margin`` above the bleed its bands may hold."""
+        k = ch.index
         rows = [seg.states[k].band_coupling if seg.states is not None else None for seg in segments]
         segment = np.repeat(np.arange(len(segments)), lengths)          # each pending frame's segment
         t = np.flatnonzero(asked & np.array([r is not None for r in rows])[segment])
@@ -614,15 +698,16 @@ class CrosstalkGate:
         needed[(t[:, None] + np.arange(TAIL_FRAMES)[None, :]).ravel()] = True
         span = np.flatnonzero(needed)
         partner = np.full((len(needed), BANDS), TINY, dtype=np.float32)
-        partner[span] = bands.get(1 - k, span - (TAIL_FRAMES - 1))
+        partner[span] = bands.get(ch.partner, span - (TAIL_FRAMES - 1))
         share = unexplained_share(bands.get(k, t), coupling * tail(partner, t, self.frame_s), self.margin)
         out = clear.copy()
         out[t] = share > UNEXPLAINED_SHARE
         return out
 
-    def _left_after_cancelling(self, k: int, segments: list[_Segment]) -> np.ndarray:
-        """Channel k's pending frame energies after cancelling the partner's leak (0 where no filter applies)."""
-        L = self.frame_samples
+    def _left_after_cancelling(self, ch: ChannelState, segments: list[_Segment], needed: np.ndarray) -> np.ndarray:
+        """Channel ``ch``'s pending frame energies after cancelling the partner's leak, at the ``needed`` frames
+        (0 elsewhere, and where no filter applies)."""
+        k, L = ch.index, self.frame_samples
         left = np.zeros(self._energy.shape[1])
 
         def used(seg: _Segment) -> LeakFilter | None:
@@ -633,10 +718,10 @@ class CrosstalkGate:
         for _, grouped in groupby(segments, key=lambda seg: id(used(seg))):
             run = list(grouped)
             leak = used(run[0])
-            if leak is not None:
-                starts = self.history + np.arange(run[0].start, run[-1].stop) * L
-                left[run[0].start:run[-1].stop] = leak.residual_energy(
-                    self._samples[:, 1 - k], self._samples[:, k], starts, L)
+            frames = np.flatnonzero(needed[run[0].start:run[-1].stop]) + run[0].start
+            if leak is not None and len(frames):
+                left[frames] = leak.residual_energy(self._samples[:, ch.partner], self._samples[:, k],
+                                                    self.history + frames * L, L)
         return left
 
 
@@ -646,8 +731,8 @@ class _PendingBands:
 
     def __init__(self, analyser: BandAnalyser, samples: np.ndarray, history: int, frames: int):
         self._analyser, self._samples, self._history = analyser, samples, history
-        self._values = np.zeros((2, frames + TAIL_FRAMES - 1, BANDS), np.float32)
-        self._done = np.zeros((2, frames + TAIL_FRAMES - 1), dtype=bool)
+        self._values = np.zeros((CHANNELS, frames + TAIL_FRAMES - 1, BANDS), np.float32)
+        self._done = np.zeros((CHANNELS, frames + TAIL_FRAMES - 1), dtype=bool)
 
     def get(self, k: int, frames: np.ndarray) -> np.ndarray:
         """Channel ``k``'s band energies at pending ``frames`` (from ``1 - TAIL_FRAMES`` on)."""
@@ -670,12 +755,10 @@ class _Extender:
         self.before, self.after = before, after
         self.chain_before, self.chain_after = max(before, chain_before), max(after, chain_after)
         self.lookahead = self.chain_before + MIN_CORE_RUN - 1   # a decision waits: a run after it must be judged
-        self._core = np.zeros((2, 0), dtype=bool)
-        self._weak = np.zeros((2, 0), dtype=bool)
-        self._masked = np.zeros((2, 0), dtype=bool)
-        self._since_core = np.full(2, 10 ** 9)      # frames from the last counted core frame to the first waiting one
-        self._since_chain = np.full(2, 10 ** 9)     # ... the same, through weak, core or masked frames only
-        self._run = np.zeros(2, dtype=int)          # core frames in a row up to the first waiting one
+        self._core = np.zeros((CHANNELS, 0), dtype=bool)
+        self._weak = np.zeros((CHANNELS, 0), dtype=bool)
+        self._masked = np.zeros((CHANNELS, 0), dtype=bool)
+        self._carries = [_RunCarry() for _ in range(CHANNELS)]
 
     @property
     def waiting(self) -> int:
@@ -696,9 +779,9 @@ class _Extender:
         core, weak = self._core, self._weak
         F = core.shape[1]
         idx = np.arange(F)
-        own = np.zeros((2, n), dtype=bool)
-        for k in (0, 1):
-            solid = self._solid(k, core[k])
+        own = np.zeros((CHANNELS, n), dtype=bool)
+        for k, carry in enumerate(self._carries):
+            solid = _solid(core[k], carry.run)
             hits = np.flatnonzero(solid)
             prev = np.full(F, -10 ** 9)
             nxt = np.full(F, 10 ** 9)
@@ -707,36 +790,58 @@ class _Extender:
                 prev = np.where(at >= 0, hits[np.maximum(at, 0)], prev)
                 at = np.searchsorted(hits, idx, side="left")
                 nxt = np.where(at < len(hits), hits[np.minimum(at, len(hits) - 1)], nxt)
-            since = np.minimum(idx - prev, self._since_core[k] + idx)
+            since = np.minimum(idx - prev, carry.since_core + idx)
             near = (since <= self.after) | (nxt - idx <= self.before)
             # a chain: weak frames joined to the run without a break count farther from it
             joined = weak[k] | core[k] | self._masked[k]
             block = np.cumsum(~joined)
             chain_since = np.minimum(
                 np.where((prev >= 0) & (block[np.maximum(prev, 0)] == block), idx - prev, 10 ** 9),
-                np.where(block == 0, self._since_chain[k] + idx, 10 ** 9))
+                np.where(block == 0, carry.since_chain + idx, 10 ** 9))
             chain_next = np.where(block[np.minimum(nxt, F - 1)] == block, nxt - idx, 10 ** 9)
             near |= (chain_since <= self.chain_after) | (chain_next <= self.chain_before)
             own[k] = solid[:n] | (weak[k, :n] & near[:n]) | (core[k, :n] & near[:n])
             if n:
-                self._since_core[k] = int(since[n - 1]) + 1
-                self._since_chain[k] = min(int(chain_since[n - 1]), 10 ** 9) + 1 if joined[n - 1] else 10 ** 9
+                carry.since_core = int(since[n - 1]) + 1
+                carry.since_chain = min(int(chain_since[n - 1]), 10 ** 9) + 1 if joined[n - 1] else 10 ** 9
                 tail = core[k, :n][::-1]
                 ended = np.flatnonzero(~tail)
-                self._run[k] = (self._run[k] + n) if not len(ended) else int(ended[0])
+                carry.run = (carry.run + n) if not len(ended) else int(ended[0])
         masked = self._masked[:, :n] & ~own
         self._core, self._weak, self._masked = core[:, n:], weak[:, n:], self._masked[:, n:]
         return own, masked
 
-    def _solid(self, k: int, core: np.ndarray) -> np.ndarray:
-        """Core frames that belong to a run of at least ``MIN_CORE_RUN`` (counting the run already emitted)."""
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], core.astype(np.int8), [0]))))
-        starts, stops = edges[::2], edges[1::2]
-        length = stops - starts + np.where(starts == 0, self._run[k], 0)
-        solid = np.zeros(len(core), dtype=bool)
-        for a, b in zip(starts[length >= MIN_CORE_RUN], stops[length >= MIN_CORE_RUN]):
-            solid[a:b] = True
-        return solid
+
+class _RunCarry:
+    """What one channel's emitted frames leave to the ``_Extender``'s next decisions."""
+
+    def __init__(self) -> None:
+        self.since_core = 10 ** 9     # frames from the last counted core frame to the first waiting one
+        self.since_chain = 10 ** 9    # ... the same, through weak, core or masked frames only
+        self.run = 0                  # core frames in a row up to the first waiting one
+
+
+def _solid(core: np.ndarray, run: int) -> np.ndarray:
+    """Core frames that belong to a run of at least ``MIN_CORE_RUN``, counting the ``run`` of core frames
+    just before them."""
+    starts, stops = _runs(core)
+    long = stops - starts + np.where(starts == 0, run, 0) >= MIN_CORE_RUN
+    return _spans(len(core), starts[long], stops[long])
+
+
+def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops of the runs of True in ``flags`` (1-D)."""
+    padded = np.zeros(len(flags) + 2, dtype=bool)
+    padded[1:-1] = flags
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[::2], edges[1::2]
+
+
+def _spans(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``n`` flags, True in the disjoint, separated spans ``[starts, stops)``."""
+    marks = np.zeros(n + 1, dtype=np.int8)
+    marks[starts], marks[stops] = 1, -1
+    return np.cumsum(marks[:-1]) > 0
 
 
 class _MaskedGaps:
@@ -746,9 +851,9 @@ class _MaskedGaps:
 
     def __init__(self, longest: int):
         self.longest = longest
-        self._own = np.zeros((2, 0), dtype=bool)
-        self._masked = np.zeros((2, 0), dtype=bool)
-        self._after_own = np.zeros(2, dtype=bool)   # the frame before the waiting ones was own
+        self._own = np.zeros((CHANNELS, 0), dtype=bool)
+        self._masked = np.zeros((CHANNELS, 0), dtype=bool)
+        self._after_own = np.zeros(CHANNELS, dtype=bool)   # the frame before the waiting ones was own
 
     @property
     def waiting(self) -> int:
@@ -766,15 +871,15 @@ class _MaskedGaps:
         own, masked = self._own.copy(), self._masked
         F = own.shape[1]
         ready = F
-        for k in (0, 1):
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], (~own[k]).astype(np.int8), [0]))))
-            for a, b in zip(edges[::2], edges[1::2]):         # runs [a, b) of frames that are not own
-                after_own = a > 0 or self._after_own[k]
-                fillable = after_own and b - a <= self.longest and (~masked[k, a:b]).sum() <= GAP_UNMASKED
-                if b < F and fillable:
-                    own[k, a:b] = True
-                elif b == F and fillable and not final:
-                    ready = min(ready, a)                      # may still be filled when own speech follows
+        for k in range(CHANNELS):
+            a, b = _runs(~own[k])                              # runs [a, b) of frames that are not own
+            unmasked = np.concatenate(([0], np.cumsum(~masked[k])))
+            fillable = (((a > 0) | self._after_own[k]) & (b - a <= self.longest)
+                        & (unmasked[b] - unmasked[a] <= GAP_UNMASKED))
+            closed = fillable & (b < F)
+            own[k] |= _spans(F, a[closed], b[closed])
+            if not final and len(b) and b[-1] == F and fillable[-1]:
+                ready = min(ready, int(a[-1]))                 # may still be filled when own speech follows
         out, self._own, self._masked = own[:, :ready], own[:, ready:], masked[:, ready:]
         if ready:
             self._after_own = out[:, -1].copy()
