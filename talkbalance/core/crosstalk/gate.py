@@ -42,7 +42,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from talkbalance.config import Crosstalk
+from talkbalance.config import SUPPORTED_SPEAKERS, Crosstalk
 from talkbalance.core.crosstalk.canceller import BleedCanceller, LeakFilter
 from talkbalance.core.crosstalk.spectral import (
     BANDS,
@@ -95,7 +95,7 @@ UNEXPLAINED_SHARE = 0.3      # while the partner talks, a frame is clear when th
 LEARN_BANDS_EVERY = 2        # the band bleed is learned every this many hops ...
 LEARN_BANDS_FRAMES = 8       # ... from at most this many frames of the hop (the partner's loudest)
 LEARNED_OWN = 200            # the first decisions wait until both wearers have this many clear frames
-CHANNELS = 2                 # the gate handles exactly two headset channels, each wearer the other's partner
+CHANNELS = SUPPORTED_SPEAKERS  # the gate handles two headset channels, each wearer the other's partner
 
 
 class ChannelSnapshot(NamedTuple):
