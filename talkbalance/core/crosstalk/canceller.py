@@ -88,10 +88,9 @@ class BleedCanceller:
         """Re-solve the filter from the statistics so far, then let them fade."""
         if self._pending:
             self._settle_fade()
-            full = self._solve(np.arange(self.taps))
-            peak = int(np.argmax(np.abs(full)))
-            delays = np.arange(max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1))
-            self.filter = LeakFilter(delays, self._solve(delays).astype(np.float32))
+            peak = int(np.argmax(np.abs(self._solve(0, self.taps))))
+            lo, hi = max(0, peak - SPREAD_TAPS), min(self.taps, peak + SPREAD_TAPS + 1)
+            self.filter = LeakFilter(np.arange(lo, hi), self._solve(lo, hi).astype(np.float32))
             self._pending = False
         self._fade *= self._forget
 
@@ -101,8 +100,8 @@ class BleedCanceller:
         self._cross *= self._fade
         self._fade = 1.0
 
-    def _solve(self, delays: np.ndarray) -> np.ndarray:
-        """Ridge least squares for the given taps only."""
-        gram = self._gram[np.ix_(delays, delays)]
-        ridge = RIDGE * np.trace(gram) / len(delays) + 1e-9
-        return np.linalg.solve(gram + ridge * np.eye(len(delays)), self._cross[delays])
+    def _solve(self, lo: int, hi: int) -> np.ndarray:
+        """Ridge least squares for taps ``lo`` to ``hi`` only."""
+        gram = self._gram[lo:hi, lo:hi]
+        ridge = RIDGE * np.trace(gram) / (hi - lo) + 1e-9
+        return np.linalg.solve(gram + ridge * np.eye(hi - lo), self._cross[lo:hi])

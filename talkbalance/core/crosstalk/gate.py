@@ -125,13 +125,18 @@ class _Segment(NamedTuple):
 
 
 class _Hop(NamedTuple):
-    """One filled hop, for learning: its samples (with ``history`` samples before them), and per frame
-    (2, hop_frames) its energy, vad and level (dB)."""
+    """Frames to learn from: their samples (with ``history`` samples before them), and per frame (2, frames)
+    their energy, vad and level (dB)."""
 
     samples: np.ndarray
     energy: np.ndarray
     vad: np.ndarray
     level_db: np.ndarray
+
+    def part(self, start: int, stop: int, frame_samples: int, history: int) -> _Hop:
+        """Frames ``start`` to ``stop`` (views)."""
+        return _Hop(self.samples[start * frame_samples:stop * frame_samples + history], self.energy[:, start:stop],
+                    self.vad[:, start:stop], self.level_db[:, start:stop])
 
 
 def _noise_levels(energy: np.ndarray) -> list[list[float | None]]:
@@ -435,6 +440,7 @@ class CrosstalkGate:
         floor_db = 10 * np.log10(np.array(floors, dtype=float))             # NaN: no floor yet
         clear = vad[:, :filled] & (level_db > np.repeat(floor_db + CLEAR_DB, H, axis=1)) & (ild_db > LOUDER_DB)
         own = [(level_db[k, clear[k]], ild_db[k, clear[k]]) for k in range(CHANNELS)]   # the wearers' voices
+        stretch = _Hop(samples, energy, vad, level_db)
         ends = np.cumsum(clear.reshape(CHANNELS, hops, H).sum(axis=2), axis=1).tolist()    # ... up to each hop's end
         for h in range(hops):
             a, b = h * H, (h + 1) * H
@@ -444,7 +450,7 @@ class CrosstalkGate:
                 lo = end[h - 1] if h else 0
                 if end[h] > lo:
                     ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
-            self._adapt(_Hop(samples[a * L:b * L + self.history], energy[:, a:b], vad[:, a:b], level_db[:, a:b]))
+            self._adapt(stretch, a, b)
             self._state = self._current_states()
             if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
                                      self._hops * H >= self._hold_frames):
@@ -467,17 +473,21 @@ class CrosstalkGate:
         first, second = self.channels
         return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self, hop: _Hop) -> None:
-        """Learn the rest from the hop just filled (its noise floor and clear own speech are learned)."""
+    def _adapt(self, stretch: _Hop, start: int, stop: int) -> None:
+        """Learn the rest from the hop just filled, frames ``start`` to ``stop`` of ``stretch`` (its noise floor
+        and clear own speech are learned)."""
         self._hops += 1
         pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
-        if not self.learned or self._hops % pace == 0:
+        correlate = not self.learned or self._hops % pace == 0
+        bands = self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0
+        if correlate:
+            hop = stretch.part(start, stop, self.frame_samples, self.history)
             frames = self._candidates(hop.energy, hop.vad)
             if len(frames):
                 self._learn_correlated(hop, frames)
         self._update_own()
-        if self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0:
-            self._learn_band_bleed(hop)
+        if bands:
+            self._learn_band_bleed(stretch.part(start, stop, self.frame_samples, self.history))
         for ch in self.channels:
             ch.canceller.update()
             ch.update_residual()
