@@ -14,18 +14,22 @@ from pathlib import Path
 from talkbalance import __version__
 from talkbalance.config import load_config
 from talkbalance.errors import TalkbalanceError
+from talkbalance.io.formats import DEFAULT_FORMATS, FORMAT_FILES, check_formats
 from talkbalance.io.outputs import earlier_results
 
 DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one headset mic per person: talk "
                "share, interruptions and backchannels (who to whom), pauses, gaps and turns.")
 EPILOG = "Run `talkbalance COMMAND --help` for a command's options."
+FORMATS_HELP = ("comma list of the files to write: json (summary.json, always written), csv (events.csv), rttm, "
+                "labels, png (report.png), textgrid (Praat), eaf (ELAN); default: {}")
 SPEAKERS_HELP = ("names of the two people in channel order, e.g. maya,sam (default: A,B for a stereo file; "
                  "with two mono files, each file's name without its extension)")
 
 
 # the parameters that library messages name (`channels`), as this command line spells them
 FLAGS = {"channels": "--channels", "device": "--device", "rate_hz": "--rate", "out_dir": "--out",
-         "config": "--config", "speakers": "--speakers", "trainee": "--trainee", "plot=False": "--no-plot"}
+         "config": "--config", "speakers": "--speakers", "trainee": "--trainee", "plot=False": "--no-plot",
+         "formats": "--formats"}
 
 
 class UsageError(TalkbalanceError):
@@ -78,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--speakers", help=SPEAKERS_HELP)
     a.add_argument("--trainee", help="which speaker is the trainee, by name (the other becomes the client)")
     a.add_argument("--channels", help="two channels (from 1) to pick from a multichannel file, e.g. 3,4")
+    a.add_argument("--formats", type=_formats, default=DEFAULT_FORMATS, metavar="LIST",
+                   help=FORMATS_HELP.format(",".join(DEFAULT_FORMATS)))
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary on the console")
 
     live = sub.add_parser("live", help="live monitor: capture two headset mics (or replay a file) with a live plot",
@@ -119,6 +125,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    return check_formats(text.split(","))
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"needs a positive whole number, got {text!r}")
@@ -133,12 +143,12 @@ def cmd_analyze(args) -> int:
     out = args.out or Path(f"{Path(args.inputs[0]).stem}_talkbalance")
     earlier = earlier_results(out)
     summary = analyze_to_folder(args.inputs, out, cfg, channels=channels, speakers=_speakers(args.speakers),
-                                trainee=args.trainee, quiet=args.quiet)
+                                trainee=args.trainee, quiet=args.quiet, formats=args.formats)
     if earlier:
         _note(f"{out}/ held the results of an earlier run; they were replaced.")
     if not args.quiet:
         print(format_summary(summary))
-        print(f"Results in {out}/ (summary.json, events.csv, activity.rttm, labels.txt, report.png)")
+        print(f"Results in {out}/ ({', '.join(FORMAT_FILES[name] for name in args.formats)})")
     return 0
 
 
