@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=FORMATS_HELP.format(",".join(DEFAULT_FORMATS)))
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary on the console")
 
-    b = sub.add_parser("batch", help="analyse a corpus: many sessions in parallel, one table",
+    b = sub.add_parser("batch", help="analyse a corpus: many sessions in parallel, with tables of them all",
                        description="Analyse every audio file in the folders given (each stereo file is one session; "
                                    "its id is its path below the folder, without the extension), or the sessions "
                                    "of a manifest, in parallel. Writes each session's files into DIR/<session>/ and "

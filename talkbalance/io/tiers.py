@@ -2,8 +2,9 @@
 
 A speaker's tier holds their talk spurts, labelled with their name. Each event kind has its own tier,
 named ``"<kind> events"`` (``"simultaneous start events"``; speaker names hold no spaces, so the names never
-clash), labelled as in labels.txt. No two intervals of a tier overlap: a speaker's spurts are disjoint,
-each overlap event spans one stretch where both talk, and each pause or gap one stretch where nobody does.
+clash), labelled as in labels.txt: one category per tier, and room for a later kind that spans others. No two
+intervals of a tier overlap (an interval tier cannot hold them): a speaker's spurts are disjoint, each overlap
+event spans one stretch where both talk, and each pause or gap one stretch where nobody does.
 """
 from __future__ import annotations
 
