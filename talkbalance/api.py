@@ -15,6 +15,17 @@ from talkbalance.io.inputs import open_session
 BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 
 
+def session_config(paths: Sequence[str], config: Config | str | Path | None = None, speakers: Sequence[str] | None = None,
+                   trainee: str | None = None) -> Config:
+    """The settings ``analyze_file`` uses for ``paths``: ``config`` with the speakers named (two mono files without
+    names: after the files) and the trainee's role set; raises ``ConfigError`` for a bad name."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    names = tuple(speakers) if speakers is not None else None
+    if names is None and len(paths) == len(cfg.speakers.names) > 1 and cfg.speakers.names == Speakers().names:
+        names = names_from_files(paths)            # one file per person: named after them
+    return cfg.with_speakers(names=names, trainee=trainee)
+
+
 def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | str | Path | None = None,
                  channels: Sequence[int] | None = None, speakers: Sequence[str] | None = None,
                  trainee: str | None = None,
@@ -42,11 +53,7 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
         Talk spurts, events and figures; ``result.summary()`` is what ``summary.json`` would hold.
     """
     paths = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(p) for p in inputs]
-    cfg = config if isinstance(config, Config) else load_config(config)
-    names = tuple(speakers) if speakers is not None else None
-    if names is None and len(paths) == len(cfg.speakers.names) > 1 and cfg.speakers.names == Speakers().names:
-        names = names_from_files(paths)            # one file per person: named after them
-    cfg = cfg.with_speakers(names=names, trainee=trainee)
+    cfg = session_config(paths, config, speakers, trainee)
     with open_session(paths, channels) as source:
         info = source.info
         if info.duration_s * 1000 < cfg.vad.frame_ms:

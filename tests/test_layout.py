@@ -17,6 +17,7 @@ FORBIDDEN = {
     "io": {"sounddevice", "tqdm", "talkbalance.live", "talkbalance.cli"},
     "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.live", "talkbalance.cli"},
     "live": {"tqdm", "talkbalance.cli"},
+    "batch": {"sounddevice", "matplotlib", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli"},
 }
 
 

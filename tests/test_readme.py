@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -53,6 +54,12 @@ def scratch(tmp_path_factory):
     silent = np.zeros(len(audio), np.int16)
     sf.write(folder / "zoom.wav", np.stack([silent, silent, audio[:, 0], audio[:, 1]], axis=1), rate)
     shutil.copytree(ROOT / "configs", folder / "configs")
+    for week in ("week1", "week2"):                      # the corpus of the batch examples
+        (folder / "corpus" / week).mkdir(parents=True)
+        sf.write(folder / "corpus" / week / "s00.wav", audio[: rate * 10], rate)
+    manifest = re.search(r"```csv\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S)
+    assert manifest, "the README shows no manifest"
+    (folder / "sessions.csv").write_text(textwrap.dedent(manifest.group(1)), encoding="utf-8")
     crashed = folder / "recordings" / "2026-11-25T14-03-12_practice"
     crashed.mkdir(parents=True)
     sf.write(crashed / "audio.wav", audio, rate, subtype="PCM_16")

@@ -10,15 +10,16 @@ from talkbalance.api import analyze_file
 from talkbalance.config import Config
 from talkbalance.core.wording import plural, speaker_label
 from talkbalance.errors import OutputError
+from talkbalance.io.formats import DEFAULT_FORMATS
 from talkbalance.io.outputs import write_outputs
 
 
 def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str | Path | None,
                       channels: Sequence[int] | None = None, speakers: Sequence[str] | None = None,
                       trainee: str | None = None, quiet: bool = False, file_id: str | None = None,
-                      notes: tuple[str, ...] = ()) -> dict:
-    """Analyse one session (a stereo file or two mono files) with a progress bar, and write every output file;
-    return the summary. ``file_id`` names the session in the RTTM (default: the first input's name);
+                      notes: tuple[str, ...] = (), formats: Sequence[str] = DEFAULT_FORMATS) -> dict:
+    """Analyse one session (a stereo file or two mono files) with a progress bar, and write the output files of
+    ``formats``; return the summary. ``file_id`` names the session in the RTTM (default: the first input's name);
     ``notes`` are added to ``quality.warnings``."""
     with tqdm(total=None, unit="s", desc="analysing", delay=1.0, disable=quiet, leave=False,
               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]") as bar:
@@ -32,7 +33,7 @@ def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str
     if file_id is not None:
         result.file_id = file_id
     try:
-        return write_outputs(result, out_dir)
+        return write_outputs(result, out_dir, formats)
     except OSError as exc:
         raise OutputError.from_os_error(out_dir, "cannot write the results", exc) from None
 def _pct(x) -> str:

@@ -1,4 +1,4 @@
-"""The command line: ``talkbalance analyze | live | devices | recover``.
+"""The command line: ``talkbalance analyze | batch | live | devices | recover``.
 
 User mistakes raise a ``TalkbalanceError``: one sentence on stderr (the parameter names in it turned into flags),
 exit status 2, no traceback.
@@ -14,18 +14,22 @@ from pathlib import Path
 from talkbalance import __version__
 from talkbalance.config import load_config
 from talkbalance.errors import TalkbalanceError
+from talkbalance.io.formats import BATCH_FORMATS, DEFAULT_FORMATS, FORMAT_FILES, check_formats
 from talkbalance.io.outputs import earlier_results
 
 DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one headset mic per person: talk "
                "share, interruptions and backchannels (who to whom), pauses, gaps and turns.")
 EPILOG = "Run `talkbalance COMMAND --help` for a command's options."
+FORMATS_HELP = ("comma list of the files to write: json (summary.json, always written), csv (events.csv), rttm, "
+                "labels, png (report.png), textgrid (Praat), eaf (ELAN); default: {}")
 SPEAKERS_HELP = ("names of the two people in channel order, e.g. maya,sam (default: A,B for a stereo file; "
                  "with two mono files, each file's name without its extension)")
 
 
 # the parameters that library messages name (`channels`), as this command line spells them
 FLAGS = {"channels": "--channels", "device": "--device", "rate_hz": "--rate", "out_dir": "--out",
-         "config": "--config", "speakers": "--speakers", "trainee": "--trainee", "plot=False": "--no-plot"}
+         "config": "--config", "speakers": "--speakers", "trainee": "--trainee", "plot=False": "--no-plot",
+         "formats": "--formats", "jobs": "--jobs", "scheduler": "--scheduler", "manifest": "--manifest"}
 
 
 class UsageError(TalkbalanceError):
@@ -79,7 +83,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--speakers", help=SPEAKERS_HELP)
     a.add_argument("--trainee", help="which speaker is the trainee, by name (the other becomes the client)")
     a.add_argument("--channels", help="two channels (from 1) to pick from a multichannel file, e.g. 3,4")
+    a.add_argument("--formats", type=_formats, default=DEFAULT_FORMATS, metavar="LIST",
+                   help=FORMATS_HELP.format(",".join(DEFAULT_FORMATS)))
     a.add_argument("--quiet", action="store_true", help="no progress bar or summary on the console")
+
+    b = sub.add_parser("batch", help="analyse a corpus: many sessions in parallel, with tables of them all",
+                       description="Analyse every audio file in the folders given (each stereo file is one session; "
+                                   "its id is its path below the folder, without the extension), or the sessions "
+                                   "of a manifest, in parallel. Writes each session's files into DIR/<session>/ and "
+                                   "the tables DIR/sessions.csv and DIR/events.csv; a second run skips the "
+                                   "sessions already done. Exit status 1 when a session failed.")
+    b.add_argument("inputs", nargs="*", metavar="INPUT", help="audio files, or folders of them (searched recursively)")
+    b.add_argument("--manifest", metavar="CSV", help="a CSV of sessions: session,input,input2,channels,speakers,trainee,"
+                                                     "config (paths relative to it); instead of INPUT")
+    b.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    b.add_argument("--jobs", type=_positive_int, metavar="N", help="worker processes (default: one per core)")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the sessions on a Dask cluster, e.g. tcp://host:8786 (pip install talkbalance[dask])")
+    b.add_argument("--formats", type=_formats, default=BATCH_FORMATS, metavar="LIST",
+                   help=FORMATS_HELP.format(",".join(BATCH_FORMATS)))
+    b.add_argument("--force", action="store_true", help="analyse again the sessions an earlier run completed")
+    b.add_argument("--config", help="TOML config file for every session (a manifest's config column overrides it)")
+    b.add_argument("--speakers", help="names of the two people of every session, in channel order")
+    b.add_argument("--trainee", help="which speaker is the trainee, by name, in every session")
+    b.add_argument("--channels", help="two channels (from 1) to pick from every multichannel file, e.g. 3,4")
+    b.add_argument("--quiet", action="store_true", help="no progress bar or summary; only the failures")
 
     live = sub.add_parser("live", help="live monitor: capture two headset mics (or replay a file) with a live plot",
                           description="Capture two headset mics, show the figures live, and record the session.")
@@ -120,6 +148,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    return check_formats(text.split(","))
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"needs a positive whole number, got {text!r}")
@@ -134,13 +166,31 @@ def cmd_analyze(args) -> int:
     out = args.out or Path(f"{Path(args.inputs[0]).stem}_talkbalance")
     earlier = earlier_results(out)
     summary = analyze_to_folder(args.inputs, out, cfg, channels=channels, speakers=_speakers(args.speakers),
-                                trainee=args.trainee, quiet=args.quiet)
+                                trainee=args.trainee, quiet=args.quiet, formats=args.formats)
     if earlier:
         _note(f"{out}/ held the results of an earlier run; they were replaced.")
     if not args.quiet:
         print(format_summary(summary))
-        print(f"Results in {out}/ (summary.json, events.csv, activity.rttm, labels.txt, report.png)")
+        print(f"Results in {out}/ ({', '.join(FORMAT_FILES[name] for name in args.formats)})")
     return 0
+
+
+def cmd_batch(args) -> int:
+    from talkbalance.batch.manifest import read_manifest
+    from talkbalance.batch.sessions import Settings, find_sessions
+    from talkbalance.cli.batch import run_with_progress
+
+    if bool(args.inputs) == bool(args.manifest):
+        raise UsageError("batch takes INPUT files or folders, or --manifest CSV (one of the two); "
+                         "see `talkbalance batch --help`.")
+    if args.jobs and args.scheduler:
+        raise UsageError("--jobs sets this machine's worker processes, and with --scheduler the cluster's workers "
+                         "run the sessions; leave out one of them.")
+    settings = Settings(channels=_channels(args.channels) if args.channels else None,
+                        speakers=_speakers(args.speakers), trainee=args.trainee, config=args.config)
+    sessions = read_manifest(args.manifest, settings) if args.manifest else find_sessions(args.inputs, settings)
+    return run_with_progress(sessions, args.out, formats=args.formats, force=args.force, jobs=args.jobs,
+                             scheduler=args.scheduler, quiet=args.quiet, wording=for_command_line)
 
 
 def cmd_live(args) -> int:
@@ -185,7 +235,7 @@ def cmd_recover(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    commands = {"analyze": cmd_analyze, "live": cmd_live, "devices": cmd_devices, "recover": cmd_recover}
+    commands = {"analyze": cmd_analyze, "batch": cmd_batch, "live": cmd_live, "devices": cmd_devices, "recover": cmd_recover}
     try:
         args = build_parser().parse_args(argv)
         return commands[args.command](args)

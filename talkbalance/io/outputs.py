@@ -1,4 +1,5 @@
-"""The session output files of OUTPUTS.md: summary.json, events.csv, activity.rttm, labels.txt.
+"""The session output files of OUTPUTS.md: summary.json, events.csv, activity.rttm, labels.txt, and (rendered
+elsewhere) report.png, activity.TextGrid and activity.eaf; ``write_outputs`` writes those chosen (``io/formats.py``).
 
 Frames become seconds here (3 decimals). File names and columns are a public
 interface: change them only with a ``SCHEMA_VERSION`` bump (``core/summary.py``) and a README note.
@@ -9,11 +10,13 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from talkbalance.core.types import Event, SessionResult, Spurt
+from talkbalance.io.formats import DEFAULT_FORMATS, FORMAT_FILES, check_formats
 
-OUTPUT_FILES = ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png")   # summary.json first
+OUTPUT_FILES = tuple(FORMAT_FILES.values())      # summary.json first
 EVENTS_HEADER = ["kind", "start_s", "end_s", "speaker", "other", "outcome", "duration_s"]
 
 
@@ -51,12 +54,16 @@ def event_row(event: Event, names: list[str], frame_s: float) -> list[str]:
             _t(event.end - event.start, frame_s)]
 
 
+def event_rows(events: list[Event], names: list[str], frame_s: float) -> list[list[str]]:
+    """The rows of ``events.csv`` (without the header), in time order."""
+    return [event_row(e, names, frame_s) for e in sorted(events, key=lambda e: (e.start, e.end, e.speaker))]
+
+
 def events_csv(events: list[Event], names: list[str], frame_s: float) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(EVENTS_HEADER)
-    for e in sorted(events, key=lambda e: (e.start, e.end, e.speaker)):
-        writer.writerow(event_row(e, names, frame_s))
+    writer.writerows(event_rows(events, names, frame_s))
     return buf.getvalue()
 
 
@@ -100,8 +107,27 @@ def clear_earlier_results(out_dir: Path) -> None:
         (out_dir / name).unlink(missing_ok=True)
 
 
-def write_outputs(result: SessionResult, out_dir: str | Path) -> dict:
-    """Write every output file of OUTPUTS.md (but audio.wav) into ``out_dir``; return the summary.
+def rendered(result: SessionResult, name: str) -> str | bytes:
+    """The content of format ``name``'s file (``FORMAT_FILES``), but summary.json."""
+    fs, names = result.frame_s, result.names
+    if name == "csv":
+        return events_csv(result.conversation.events, names, fs)
+    if name == "rttm":
+        return rttm(result.conversation.spurts, names, fs, result.file_id)
+    if name == "labels":
+        return labels(result)
+    if name == "png":
+        from talkbalance.report.png import report_png
+        return report_png(result)
+    if name == "textgrid":
+        from talkbalance.io.textgrid import textgrid
+        return textgrid(result)
+    from talkbalance.io.elan import eaf  # the last format: eaf
+    return eaf(result)
+
+
+def write_outputs(result: SessionResult, out_dir: str | Path, formats: Iterable[str] = DEFAULT_FORMATS) -> dict:
+    """Write the output files of OUTPUTS.md (but audio.wav) chosen by ``formats`` into ``out_dir``; return the summary.
 
     Parameters
     ----------
@@ -109,6 +135,8 @@ def write_outputs(result: SessionResult, out_dir: str | Path) -> dict:
         An analysed session (``analyze_file``, ``Engine.finish``).
     out_dir : str or Path
         The session folder; created when missing. An earlier run's files in it are replaced.
+    formats : names from ``json, csv, rttm, labels, png, textgrid, eaf``
+        The files to write (default: the first five). ``summary.json`` is written whatever is chosen.
 
     Returns
     -------
@@ -116,20 +144,15 @@ def write_outputs(result: SessionResult, out_dir: str | Path) -> dict:
         The ``summary.json`` document written.
 
     Everything is rendered before the folder is touched. Then ``summary.json`` is
-    replaced with the new one marked incomplete, the earlier run's other files are
-    removed, the new ones are written, and ``summary.json`` is marked complete last.
-    Stopped at any moment (Ctrl-C, a crash, a full disk), the folder holds the
+    replaced with the new one marked incomplete, the earlier run's files that this run
+    does not write are removed, the new ones are written, and ``summary.json`` is marked
+    complete last. Stopped at any moment (Ctrl-C, a crash, a full disk), the folder holds the
     earlier run untouched, or files whose ``summary.json`` says ``"complete": false``,
     or the complete new run; never a mix that claims to be complete.
     """
-    from talkbalance.report.png import report_png
-
     out_dir = Path(out_dir)
     summary = result.summary()
-    files: dict[str, str | bytes] = {"events.csv": events_csv(result.conversation.events, result.names, result.frame_s),
-             "activity.rttm": rttm(result.conversation.spurts, result.names, result.frame_s, result.file_id),
-             "labels.txt": labels(result),
-             "report.png": report_png(result)}
+    files = {FORMAT_FILES[name]: rendered(result, name) for name in check_formats(formats) if name != "json"}
     out_dir.mkdir(parents=True, exist_ok=True)
     write_summary(out_dir / "summary.json", {**summary, "complete": False})
     for name in OUTPUT_FILES:
