@@ -27,11 +27,12 @@ or a voice across the room), count within ``extend_before_s`` / ``extend_after_s
 run, or within ``CHAIN_BEFORE_S`` / ``CHAIN_AFTER_S`` when joined to it without a break. Short
 gaps the partner's louder voice masks are filled (``masked_gap_s``).
 
-Learning is done hop by hop (every ``adapt_every_s``, from the first sound on), and each
-frame is decided with the state of its hop's start, so results do not depend on block
-sizes. The first frames wait: they are decided once both wearers' voices are learned (or
-``learn_first_s`` has passed), with what was learned by then, so a conversation gets the
-same figures wherever it sits in a recording.
+Learning is done hop by hop (every ``adapt_every_s``, from the first sound on; what depends on
+the energies alone is worked out for all the hops a block fills at once), and each frame is
+decided with the state of its hop's start, so results do not depend on block sizes. The first
+frames wait: they are decided once both wearers' voices are learned (or ``learn_first_s`` has
+passed), with what was learned by then, so a conversation gets the same figures wherever it
+sits in a recording.
 """
 from __future__ import annotations
 
@@ -161,14 +162,14 @@ class _Ring:
         self._at = 0
 
     def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
-        size, n = self.values.shape[1], len(level_db)
-        if self._at + n < size:                # the common case: they fit before the end
-            self.values[0, self._at:self._at + n], self.values[1, self._at:self._at + n] = level_db, ild_db
-            self._at += n
-            self.count = min(size, self.count + n)
-            self.fresh += n
+        size, end = self.values.shape[1], self._at + len(level_db)
+        if end < size:                          # the common case: they fit before the end
+            self.values[0, self._at:end], self.values[1, self._at:end] = level_db, ild_db
+            self.count = min(size, self.count + len(level_db))
+            self.fresh += len(level_db)
+            self._at = end
             return
-        for lo in range(0, n, size):
+        for lo in range(0, len(level_db), size):
             part = slice(lo, lo + size)
             n = len(level_db[part])
             idx = (self._at + np.arange(n)) % size
