@@ -11,13 +11,20 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 FORGET_PER_S = 0.99         # older statistics fade by this factor every second
 RIDGE = 1e-4                 # regularisation, relative to the mean partner power
 PRE_EMPHASIS = 0.95          # whitening of the training data (see _emphasise)
 SPREAD_TAPS = 4              # the filter keeps this many taps either side of its main one: delay,
                              # gain and mild colouring, without fitting the training frames' spectra
+
+
+def _stretches(x: np.ndarray, length: int) -> np.ndarray:
+    """Every stretch of ``length`` samples of 1-D ``x``, as a read-only view (``sliding_window_view`` without
+    its checks, which cost more than the work on a block's frames)."""
+    step = x.strides[0]
+    return as_strided(x, (len(x) - length + 1, length), (step, step), writeable=False)
 
 
 def _emphasise(x: np.ndarray) -> np.ndarray:
@@ -41,10 +48,10 @@ class LeakFilter(NamedTuple):
         """
         first, last = int(self.delays[0]), int(self.delays[-1])
         span = length + last - first          # the partner samples one frame's prediction draws on
-        heard = sliding_window_view(partner, span)[starts - last].ravel()
+        heard = _stretches(partner, span)[starts - last].ravel()
         # one convolution for all frames: each frame's ``length`` outputs lie within its own stretch
-        predicted = sliding_window_view(np.convolve(heard, self.weights, "valid"), length)[::span]
-        residual = sliding_window_view(own, length)[starts] - predicted
+        predicted = _stretches(np.convolve(heard, self.weights, "valid"), length)[::span]
+        residual = _stretches(own, length)[starts] - predicted
         energy = np.einsum("fl,fl->f", residual, residual) / length
         return energy.astype(np.float64)
 

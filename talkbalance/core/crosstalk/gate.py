@@ -27,11 +27,12 @@ or a voice across the room), count within ``extend_before_s`` / ``extend_after_s
 run, or within ``CHAIN_BEFORE_S`` / ``CHAIN_AFTER_S`` when joined to it without a break. Short
 gaps the partner's louder voice masks are filled (``masked_gap_s``).
 
-Learning is done hop by hop (every ``adapt_every_s``, from the first sound on), and each
-frame is decided with the state of its hop's start, so results do not depend on block
-sizes. The first frames wait: they are decided once both wearers' voices are learned (or
-``learn_first_s`` has passed), with what was learned by then, so a conversation gets the
-same figures wherever it sits in a recording.
+Learning is done hop by hop (every ``adapt_every_s``, from the first sound on; what depends on
+the energies alone is worked out for all the hops a block fills at once), and each frame is
+decided with the state of its hop's start, so results do not depend on block sizes. The first
+frames wait: they are decided once both wearers' voices are learned (or ``learn_first_s`` has
+passed), with what was learned by then, so a conversation gets the same figures wherever it
+sits in a recording.
 """
 from __future__ import annotations
 
@@ -161,14 +162,14 @@ class _Ring:
         self._at = 0
 
     def extend(self, level_db: np.ndarray, ild_db: np.ndarray) -> None:
-        size, n = self.values.shape[1], len(level_db)
-        if self._at + n < size:                # the common case: they fit before the end
-            self.values[0, self._at:self._at + n], self.values[1, self._at:self._at + n] = level_db, ild_db
-            self._at += n
-            self.count = min(size, self.count + n)
-            self.fresh += n
+        size, end = self.values.shape[1], self._at + len(level_db)
+        if end < size:                          # the common case: they fit before the end
+            self.values[0, self._at:end], self.values[1, self._at:end] = level_db, ild_db
+            self.count = min(size, self.count + len(level_db))
+            self.fresh += len(level_db)
+            self._at = end
             return
-        for lo in range(0, n, size):
+        for lo in range(0, len(level_db), size):
             part = slice(lo, lo + size)
             n = len(level_db[part])
             idx = (self._at + np.arange(n)) % size
@@ -785,41 +786,36 @@ class _Extender:
         return self._emit(self._core.shape[1])
 
     def _emit(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Decide the first ``n`` waiting frames (the ``lookahead`` frames after them are known, or never come)."""
-        core, weak = self._core, self._weak
+        """Decide the first ``n`` waiting frames (the ``lookahead`` frames after them are known, or never come);
+        both channels at once, a channel per row."""
+        core, weak, masked = self._core, self._weak, self._masked
         F = core.shape[1]
         idx = np.arange(F)
-        own = np.zeros((CHANNELS, n), dtype=bool)
-        for k, carry in enumerate(self._carries):
-            solid = _solid(core[k], carry.run)
-            hits = np.flatnonzero(solid)
-            prev = np.full(F, -10 ** 9)
-            nxt = np.full(F, 10 ** 9)
-            if len(hits):
-                at = np.searchsorted(hits, idx, side="right") - 1
-                prev = np.where(at >= 0, hits[np.maximum(at, 0)], prev)
-                at = np.searchsorted(hits, idx, side="left")
-                nxt = np.where(at < len(hits), hits[np.minimum(at, len(hits) - 1)], nxt)
-            since = np.minimum(idx - prev, carry.since_core + idx)
-            near = (since <= self.after) | (nxt - idx <= self.before)
-            # a chain: weak frames joined to the run without a break count farther from it
-            joined = weak[k] | core[k] | self._masked[k]
-            block = np.cumsum(~joined)
-            chain_since = np.minimum(
-                np.where((prev >= 0) & (block[np.maximum(prev, 0)] == block), idx - prev, 10 ** 9),
-                np.where(block == 0, carry.since_chain + idx, 10 ** 9))
-            chain_next = np.where(block[np.minimum(nxt, F - 1)] == block, nxt - idx, 10 ** 9)
-            near |= (chain_since <= self.chain_after) | (chain_next <= self.chain_before)
-            own[k] = solid[:n] | (weak[k, :n] & near[:n]) | (core[k, :n] & near[:n])
-            if n:
-                carry.since_core = int(since[n - 1]) + 1
-                carry.since_chain = min(int(chain_since[n - 1]), 10 ** 9) + 1 if joined[n - 1] else 10 ** 9
-                tail = core[k, :n][::-1]
-                ended = np.flatnonzero(~tail)
-                carry.run = (carry.run + n) if not len(ended) else int(ended[0])
-        masked = self._masked[:, :n] & ~own
-        self._core, self._weak, self._masked = core[:, n:], weak[:, n:], self._masked[:, n:]
-        return own, masked
+        since_core, since_chain, run = (np.array([getattr(c, name) for c in self._carries])[:, None]
+                                        for name in ("since_core", "since_chain", "run"))
+        solid = _solid(core, run)
+        prev = np.maximum.accumulate(np.where(solid, idx, -10 ** 9), axis=1)      # the last solid frame so far
+        nxt = np.minimum.accumulate(np.where(solid, idx, 10 ** 9)[:, ::-1], axis=1)[:, ::-1]   # the next one
+        since = np.minimum(idx - prev, since_core + idx)
+        near = (since <= self.after) | (nxt - idx <= self.before)
+        # a chain: weak frames joined to the run without a break count farther from it
+        joined = weak | core | masked
+        block = np.cumsum(~joined, axis=1)
+        chain_since = np.minimum(
+            np.where((prev >= 0) & (np.take_along_axis(block, np.maximum(prev, 0), axis=1) == block), idx - prev,
+                     10 ** 9),
+            np.where(block == 0, since_chain + idx, 10 ** 9))
+        chain_next = np.where(np.take_along_axis(block, np.minimum(nxt, F - 1), axis=1) == block, nxt - idx, 10 ** 9)
+        near |= (chain_since <= self.chain_after) | (chain_next <= self.chain_before)
+        own = solid[:, :n] | (weak[:, :n] & near[:, :n]) | (core[:, :n] & near[:, :n])
+        if n:
+            ended = np.where(core[:, :n], -1, idx[:n]).max(axis=1)       # the last frame that is not core, or -1
+            for k, carry in enumerate(self._carries):
+                carry.since_core = int(since[k, n - 1]) + 1
+                carry.since_chain = min(int(chain_since[k, n - 1]), 10 ** 9) + 1 if joined[k, n - 1] else 10 ** 9
+                carry.run = carry.run + n if ended[k] < 0 else n - 1 - int(ended[k])
+        self._core, self._weak, self._masked = core[:, n:], weak[:, n:], masked[:, n:]
+        return own, masked[:, :n] & ~own
 
 
 class _RunCarry:
@@ -831,12 +827,13 @@ class _RunCarry:
         self.run = 0                  # core frames in a row up to the first waiting one
 
 
-def _solid(core: np.ndarray, run: int) -> np.ndarray:
-    """Core frames that belong to a run of at least ``MIN_CORE_RUN``, counting the ``run`` of core frames
-    just before them."""
-    starts, stops = _runs(core)
-    long = stops - starts + np.where(starts == 0, run, 0) >= MIN_CORE_RUN
-    return _spans(len(core), starts[long], stops[long])
+def _solid(core: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """Core frames (channels, frames) that belong to a run of at least ``MIN_CORE_RUN``, counting each
+    channel's ``run`` (channels, 1) of core frames just before them."""
+    idx = np.arange(core.shape[1])
+    start = np.maximum.accumulate(np.where(core, 0, idx + 1), axis=1)         # where a core frame's run began
+    stop = np.minimum.accumulate(np.where(core, core.shape[1], idx)[:, ::-1], axis=1)[:, ::-1]   # ... and ends
+    return core & (stop - start + np.where(start == 0, run, 0) >= MIN_CORE_RUN)
 
 
 def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
