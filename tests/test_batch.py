@@ -191,7 +191,7 @@ def test_manifest_with_two_mono_files_per_session(tmp_path):
     ("session,file\ns1,a.wav\n", ["the unknown column 'file'; its columns are session and input"]),
     ("session,input\ns1,a.wav\ns1,b.wav\n", ["line 3: session s1 is listed twice"]),
     ("session,input,channels\ns1,a.wav,3,4\n", ["line 2 has more cells than the header", '"3,4"']),
-    ("session,input,channels\ns1,a.wav,3\n", ["line 2: channels '3' must be two comma-separated values"]),
+    ("session,input,channels\ns1,a.wav,3\n", ["line 2: channels '3' gives 1 speaker", "exactly 2 people"]),
     ("session,input,input2,channels\ns1,a.wav,b.wav,\"1,2\"\n", ["line 2: channels apply to one multichannel file"]),
     ("session,input\n../up,a.wav\n", ["line 2: '../up' cannot be a session id"]),
     ("session,input\n", ["the manifest lists no sessions"]),

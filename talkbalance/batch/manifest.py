@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from talkbalance.batch.sessions import Session, Settings, check_session_id
+from talkbalance.config import require_supported_speakers
 from talkbalance.errors import InputError
 
 COLUMNS = ("session", "input", "input2", "channels", "speakers", "trainee", "config")
@@ -73,29 +74,31 @@ def _session(path: Path, line: int, row: dict, defaults: Settings) -> Session:
                         speakers=_speakers(where, cell["speakers"]) or defaults.speakers,
                         trainee=cell["trainee"] or defaults.trainee,
                         config=located("config") if cell["config"] else defaults.config)
-    if len(inputs) == 2 and settings.channels is not None:
+    if len(inputs) > 1 and settings.channels is not None:
         raise InputError(f"{where}: channels apply to one multichannel file, not to input and input2; "
                          "leave the channels cell empty.")
     return Session(cell["session"], inputs, settings)
 
 
-def _pair(where: str, name: str, text: str, example: str) -> tuple[str, str] | None:
+def _items(where: str, name: str, text: str, example: str) -> tuple[str, ...] | None:
+    """A comma-separated cell, one value per person (how many: ``config.require_supported_speakers``)."""
     if not text:
         return None
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 2 or not all(parts):
-        raise InputError(f"{where}: {name} {text!r} must be two comma-separated values, like \"{example}\".")
-    return parts[0], parts[1]
+    parts = tuple(p.strip() for p in text.split(","))
+    if not all(parts):
+        raise InputError(f"{where}: {name} {text!r} must be comma-separated values, one per person, like \"{example}\".")
+    require_supported_speakers(len(parts), f"{where}: {name} {text!r}", InputError, example=f'"{example}"')
+    return parts
 
 
-def _channels(where: str, text: str) -> tuple[int, int] | None:
-    pair = _pair(where, "channels", text, "3,4")
-    if pair is None:
+def _channels(where: str, text: str) -> tuple[int, ...] | None:
+    picks = _items(where, "channels", text, "3,4")
+    if picks is None:
         return None
-    if not all(p.isdigit() and int(p) >= 1 for p in pair) or pair[0] == pair[1]:
-        raise InputError(f"{where}: channels {text!r} must be two different channel numbers from 1, like \"3,4\".")
-    return int(pair[0]), int(pair[1])
+    if not all(p.isdigit() and int(p) >= 1 for p in picks) or len(set(picks)) != len(picks):
+        raise InputError(f"{where}: channels {text!r} must be different channel numbers from 1, like \"3,4\".")
+    return tuple(int(p) for p in picks)
 
 
-def _speakers(where: str, text: str) -> tuple[str, str] | None:
-    return _pair(where, "speakers", text, "maya,sam")
+def _speakers(where: str, text: str) -> tuple[str, ...] | None:
+    return _items(where, "speakers", text, "maya,sam")

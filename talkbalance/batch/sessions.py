@@ -23,7 +23,7 @@ TABLE_NAMES = ("sessions.csv", "events.csv")    # the corpus tables beside the s
 class Settings:
     """How a session is analysed, as ``analyze_file`` takes it (``None``: the default)."""
 
-    channels: tuple[int, int] | None = None
+    channels: tuple[int, ...] | None = None
     speakers: tuple[str, ...] | None = None     # two names
     trainee: str | None = None
     config: str | None = None          # a TOML file
