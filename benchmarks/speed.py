@@ -42,7 +42,9 @@ start = time.perf_counter()
 if mode == "analyze":
     from talkbalance.cli.analyze import analyze_to_folder
     from talkbalance.config import Config
-    analyze_to_folder([path], Path(out), Config(), quiet=True)
+    from talkbalance.io.formats import DEFAULT_FORMATS
+    formats = sys.argv[5].split(",") if len(sys.argv) > 5 else DEFAULT_FORMATS
+    analyze_to_folder([path], Path(out), Config(), quiet=True, formats=formats)
 elif mode == "engine":
     import soundfile as sf
     from talkbalance.config import Config
@@ -85,7 +87,8 @@ def make_long_wav(path: Path, hours: float) -> float:
 
 
 def child(mode: str, wav: Path, out: Path, *extra: str) -> dict:
-    """Run one measurement in a fresh process (one core, its own peak memory)."""
+    """Run one measurement in a fresh process (one core, its own peak memory); ``extra``: the engine's sample
+    count, or the formats ``analyze`` writes (a comma list; default: analyze's)."""
     proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(wav), str(out), str(BLOCK_S), *extra],
                           capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -112,6 +112,19 @@ def test_no_text_is_cut_off_at_the_edges(monkeypatch):
     assert talk_share.width > 0.15, "the talk-share panel was squeezed"
 
 
+@pytest.mark.parametrize("names", [("trainee", "client"), ("Alexandra", "Bartholomew")])
+def test_panels_with_their_titles_and_labels_do_not_overlap(names):
+    """The hand-made layout gives every panel room for its tick labels and a title longer than the panel."""
+    fig = report_figure(synthetic_session(180, seed=1, names=names, roles=("trainee", "client")))
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes[:4]]      # timeline, talk share, pauses and gaps, FTO
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1:], i + 1):
+            assert not a.overlaps(b), (i, j)
+    positions = [ax.get_position() for ax in fig.axes]
+    assert all(0 <= p.x0 < p.x1 <= 1 and 0 <= p.y0 < p.y1 <= 1 for p in positions)
+
+
 def test_speaker_colours_appear_in_timeline(tmp_path):
     image = render(tmp_path, synthetic_session(120, seed=2))
     for colour in SPEAKER_COLOURS[:2]:

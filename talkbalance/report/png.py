@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
@@ -36,6 +37,7 @@ COACHING_PT = 11.5                     # coaching font size
 COACHING_MARGINS_PT = 80               # the axes' left margin and a right margin, beside the findings' column
 CHAR_EM = 0.6                          # a generous average character width, in ems (DejaVu Sans: about 0.53)
 DPI = 100
+TITLE_PT = 13                          # panel titles (bold)
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
 MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
 BAR_HEIGHT = 0.5                       # of a timeline lane (lanes are 1 apart)
@@ -71,24 +73,83 @@ def report_figure(result: SessionResult) -> Figure:
     """The report: header, timeline, talk share, pause/gap/FTO distributions and the coaching verdicts."""
     coaching = result.figures.coaching
     findings = [_wrap_finding(item.message) for item in coaching]
-    extra_in = COACHING_IN * (sum(len(f) for f in findings) + 1.5) if coaching else 0.0
-    height_in = SIZE_IN[1] + extra_in
-    fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI, layout="constrained")
+    coaching_lines = sum(len(f) for f in findings)
+    height_in = SIZE_IN[1] + (COACHING_IN * (coaching_lines + 1.5) if coaching else 0.0)
+    fig = Figure(figsize=(SIZE_IN[0], height_in), dpi=DPI)
     FigureCanvasAgg(fig)
-    top = 1 - HEADER_IN / height_in             # the header stays above the layout
-    fig.get_layout_engine().set(rect=(0, 0, 1, top), h_pad=0.08, hspace=0.06)   # type: ignore[union-attr,call-arg]  # constrained
-    rows = (1.15, 1, extra_in / 4.6) if coaching else (1.15, 1)
-    grid = fig.add_gridspec(len(rows), 3, height_ratios=rows, width_ratios=(1, 1.1, 1.1))
     labels = [speaker_label(name, role) for name, role in zip(result.names, result.roles)]
+    timeline, share, silences, fto = (fig.add_axes((0, 0, 1, 1)) for _ in range(4))
 
     _draw_header(fig, result, labels, height_in)
-    _draw_timeline(fig.add_subplot(grid[0, :]), result, labels)
-    _draw_talk_share(fig.add_subplot(grid[1, 0]), result, labels)
-    _draw_silences(fig.add_subplot(grid[1, 1]), result)
-    _draw_fto(fig.add_subplot(grid[1, 2]), result)
+    _draw_timeline(timeline, result, labels)
+    _draw_talk_share(share, result, labels)
+    _draw_silences(silences, result)
+    _draw_fto(fto, result)
+    coach = None
     if coaching:
-        _draw_coaching(fig.add_subplot(grid[2, :]), result, coaching, findings)
+        coach = fig.add_axes((0, 0, 1, 1))
+        _draw_coaching(coach, result, coaching, findings)
+    _arrange(fig, timeline, (share, silences, fto), coach, COACHING_IN * coaching_lines)
     return fig
+
+
+def _arrange(fig: Figure, timeline: Axes, panels: tuple[Axes, Axes, Axes], coach: Axes | None,
+             coach_in: float) -> None:
+    """Place the axes (inches, from the top): the header, the timeline, the three panels in a row, the coaching.
+
+    Margins are fixed but for the ones that hold y tick labels and labels, which are measured: a hand-made
+    layout costs a few text measurements, where a layout engine measures every text of the figure twice.
+    """
+    width_in, height_in = fig.get_size_inches()
+    renderer = fig.canvas.get_renderer()        # type: ignore[attr-defined]  # an Agg canvas
+
+    def text_in(text: str, font: FontProperties) -> float:
+        """Width of ``text``'s widest line (inches)."""
+        return max(renderer.get_text_width_height_descent(line, font, ismath=False)[0] for line in text.split("\n")) / DPI
+
+    def labels_in(ax: Axes) -> float:
+        """Width of ``ax``'s y tick labels and y label, with their padding (inches)."""
+        ticks = [t for t in ax.get_yticklabels() if t.get_text()]
+        widest = max((text_in(t.get_text(), t.get_fontproperties()) for t in ticks), default=0.0)
+        ylabel = ax.yaxis.label.get_fontsize() / 72 * 1.4 if ax.get_ylabel() else 0.0
+        return widest + ylabel + (0.12 if ticks else 0.0)
+
+    edge, title_in, axis_in, two_line_axis_in = 0.2, 0.42, 0.55, 0.75
+    left_in = edge + labels_in(timeline)
+    panels_top = HEADER_IN + title_in
+    fixed = panels_top + axis_in + title_in + two_line_axis_in + (title_in + coach_in if coach else 0.0) + edge
+    rows_in = height_in - fixed
+    timeline_in, panels_in = rows_in * 1.15 / 2.15, rows_in / 2.15
+
+    def place(ax: Axes, x_in: float, top_in: float, w_in: float, h_in: float) -> None:
+        ax.set_position((x_in / width_in, 1 - (top_in + h_in) / height_in, w_in / width_in, h_in / height_in))
+
+    place(timeline, left_in, panels_top, width_in - left_in - edge, timeline_in)
+    top_in = panels_top + timeline_in + axis_in + title_in
+    def reach_in(ax: Axes) -> float:
+        """How far right of ``ax``'s left edge its title and left-aligned texts (the talk-share lines) reach."""
+        title = text_in(ax.get_title(loc="left"), FontProperties(size=TITLE_PT, weight="bold"))
+        texts = [text_in(t.get_text(), t.get_fontproperties()) for t in ax.texts if t.get_horizontalalignment() == "left"]
+        return max([title, *texts])
+
+    reaches, labels = [reach_in(ax) for ax in panels], [labels_in(ax) for ax in panels]
+    base = [0.0] + [0.45 + label for label in labels[1:]]
+    gaps = base
+
+    def widths_in() -> np.ndarray:
+        return np.array((1, 1.1, 1.1)) * (width_in - left_in - edge - sum(gaps)) / 3.2
+
+    for _ in range(3):                  # a title or text wider than its panel runs on into the gap after it
+        gaps = base[:1] + [max(gap, reach - w_in + label + 0.3)
+                           for gap, reach, w_in, label in zip(base[1:], reaches, widths_in(), labels[1:])]
+    widths = widths_in()
+    x_in = left_in
+    for ax, gap, w_in in zip(panels, gaps, widths):
+        x_in += gap
+        place(ax, x_in, top_in, float(w_in), panels_in)
+        x_in += float(w_in)
+    if coach is not None:
+        place(coach, left_in, top_in + panels_in + two_line_axis_in + title_in, width_in - left_in - edge, coach_in)
 
 
 # --- header -------------------------------------------------------------------------------
@@ -146,7 +207,7 @@ def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_title("Timeline", loc="left", fontsize=13, weight="bold", color=INK)
+    _title(ax, "Timeline")
     ax.legend(handles=_timeline_legend(), loc="lower right", bbox_to_anchor=(1, 1), ncol=6,
               frameon=False, fontsize=10, handletextpad=0.4, columnspacing=1.4, borderaxespad=0.2)
     if not any(result.conversation.spurts):
@@ -222,7 +283,7 @@ def _extent_s(result: SessionResult) -> float:
 
 def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     """A stacked 100 % bar (trainee first), the coaching target band, and per-speaker figures."""
-    ax.set_title("Talk share", loc="left", fontsize=13, weight="bold", color=INK)
+    _title(ax, "Talk share")
     shares = [s.talk_share for s in result.speakers]
     if not any(shares):
         _note(ax, "no speech: no talk share", clear=True)
@@ -273,8 +334,7 @@ def _share_line(result: SessionResult, k: int, label: str) -> str:
 
 def _draw_silences(ax: Axes, result: SessionResult) -> None:
     """Box plot with every value as a dot: pauses and gaps (response latency) per speaker."""
-    ax.set_title("Pauses (same speaker) and gaps (response latency)", loc="left", fontsize=13, weight="bold",
-                 color=INK)
+    _title(ax, "Pauses and gaps (response latency)")
     fs, events = result.frame_s, result.conversation.events
     rows = []
     for kind, what in (("pause", "pauses"), ("gap", "gaps")):
@@ -310,7 +370,7 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
 
 def _draw_fto(ax: Axes, result: SessionResult) -> None:
     """Histogram of floor-transfer offsets per incoming speaker, with 0 and the medians marked."""
-    ax.set_title("Floor-transfer offsets", loc="left", fontsize=13, weight="bold", color=INK)
+    _title(ax, "Floor-transfer offsets")
     fs = result.frame_s
     offsets = [[c.offset * fs for c in result.conversation.floor_changes if c.speaker == k]
                for k in range(len(result.names))]
@@ -346,7 +406,7 @@ def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[CoachingItem]
     """Each coaching item: its verdict against the target, then what was found (``findings``: its lines)."""
     trainee = result.names[result.roles.index("trainee")] if "trainee" in result.roles else ""
     ax.set_axis_off()
-    ax.set_title(f"Coaching for {trainee}", loc="left", fontsize=13, weight="bold", color=INK)
+    _title(ax, f"Coaching for {trainee}")
     step = 1 / sum(len(lines) for lines in findings)
     line = 0
     for item, lines in zip(coaching, findings):
@@ -367,6 +427,11 @@ def _wrap_finding(message: str) -> list[str]:
 
 
 # --- small helpers ------------------------------------------------------------------------
+
+
+def _title(ax: Axes, text: str) -> None:
+    """A panel's title, at its top left."""
+    ax.set_title(text, loc="left", fontsize=TITLE_PT, weight="bold", color=INK)
 
 
 def _colour(k: int) -> str:

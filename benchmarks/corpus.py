@@ -1,0 +1,149 @@
+"""Throughput of ``talkbalance batch`` on a corpus of short sessions, against what the 1-hour figure predicts.
+
+    python -m benchmarks.corpus [--sessions 16] [--session-s 180] [--jobs 1,2] [--repeats 2]
+
+A full run (the defaults) writes benchmarks/results/corpus.md and corpus.json; other
+settings write to benchmarks/results/quick/ (ignored by git).
+
+In one run:
+- ``talkbalance batch`` over ``--sessions`` stereo WAV sessions of ``--session-s`` seconds
+  (the demo session repeated, each started at another place), default formats, as a fresh
+  process each time (interpreter start, worker processes, every file and both tables
+  included), for each ``--jobs``, alternating, ``--repeats`` times (the median is kept);
+- the per-core throughput of ``analyze`` with the same formats on a 1-hour file, which
+  predicts ``jobs`` times that for the batch if fixed costs are paid once per worker;
+- the peak memory of the largest process of each batch run (the parent or a worker).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from benchmarks.paths import ROOT, results_dir
+from benchmarks.speed import DEMO, child, make_long_wav
+from talkbalance.io.formats import BATCH_FORMATS
+
+FULL = {"sessions": 16, "session_s": 180.0, "jobs": (1, 2), "repeats": 2}
+
+_TIMED = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True)
+elapsed = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss   # the largest process waited for
+print(json.dumps({"seconds": elapsed, "max_rss_mb": peak_kb / 1024}))
+"""
+
+
+def make_corpus(folder: Path, sessions: int, session_s: float) -> float:
+    """Write ``sessions`` 16 kHz stereo WAV files of ``session_s`` seconds; return the audio in all (s)."""
+    demo, rate = sf.read(DEMO, dtype="int16")
+    frames = int(session_s * rate)
+    repeated = np.concatenate([demo] * (frames // len(demo) + 2))
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(sessions):
+        start = (i * len(demo) // sessions) % len(demo)      # each session starts at another place in the demo
+        sf.write(folder / f"s{i:02d}.wav", repeated[start:start + frames], rate, "PCM_16")
+    return sessions * frames / rate
+
+
+def timed_batch(corpus: Path, out: Path, jobs: int) -> dict:
+    """One ``talkbalance batch`` run in a fresh process: wall seconds and the largest process's peak memory."""
+    command = [sys.executable, "-m", "talkbalance", "batch", str(corpus), "--out", str(out), "--jobs", str(jobs),
+               "--quiet"]
+    proc = subprocess.run([sys.executable, "-c", _TIMED, *command], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(workdir: Path, sessions: int, session_s: float, jobs: tuple[int, ...], repeats: int) -> dict:
+    audio_s = make_corpus(workdir / "corpus", sessions, session_s)
+    hour = workdir / "hour.wav"
+    hour_s = make_long_wav(hour, 1.0)
+    per_core = hour_s / child("analyze", hour, workdir / "hour_out", ",".join(BATCH_FORMATS))["seconds"]
+    hour.unlink()
+    runs: dict[int, list[dict]] = {j: [] for j in jobs}
+    for r in range(repeats):
+        for j in jobs:
+            runs[j].append(timed_batch(workdir / "corpus", workdir / f"out_{j}_{r}", j))
+    result = {"sessions": sessions, "session_s": session_s, "audio_s": audio_s, "formats": list(BATCH_FORMATS),
+              "analyze_1h_x_realtime_per_core": per_core, "jobs": {}}
+    for j, timings in runs.items():
+        seconds = statistics.median(t["seconds"] for t in timings)
+        result["jobs"][str(j)] = {"seconds": seconds, "runs_s": [t["seconds"] for t in timings],
+                                  "x_realtime": audio_s / seconds, "predicted_x_realtime": j * per_core,
+                                  "peak_mb": max(t["max_rss_mb"] for t in timings)}
+    return result
+
+
+def report(r: dict) -> str:
+    jobs = r["jobs"]
+    lines = [
+        f"Batch throughput on {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}: {r['sessions']} sessions of {r['session_s']:g} s "
+        f"({r['audio_s'] / 60:.0f} min of 16 kHz stereo audio), formats {', '.join(r['formats'])}; "
+        f"`talkbalance batch` as a fresh process, median of {len(next(iter(jobs.values()))['runs_s'])} runs. "
+        f"Per-core `analyze` with the same formats on a 1-hour file: "
+        f"{r['analyze_1h_x_realtime_per_core']:.0f}x real time.",
+        "",
+        "| `--jobs` | wall time | throughput | predicted from the 1-hour figure | ratio | peak memory, largest process |",
+        "|---|---|---|---|---|---|",
+    ]
+    for j, v in jobs.items():
+        lines.append(f"| {j} | {v['seconds']:.2f} s | {v['x_realtime']:.0f}x real time | "
+                     f"{v['predicted_x_realtime']:.0f}x | {v['x_realtime'] / v['predicted_x_realtime']:.2f} | "
+                     f"{v['peak_mb']:.0f} MB |")
+    if "1" in jobs and len(jobs) > 1:
+        for j, v in jobs.items():
+            if j != "1":
+                lines += ["", f"`--jobs {j}` is {jobs['1']['seconds'] / v['seconds']:.2f}x faster than `--jobs 1`."]
+    return "\n".join(lines)
+
+
+def save(results: dict, full: bool) -> str:
+    """Write corpus.md and corpus.json (into benchmarks/results only for a full run); return the markdown."""
+    text = report(results)
+    out = results_dir(full)
+    (out / "corpus.md").write_text(text + "\n")
+    (out / "corpus.json").write_text(json.dumps(results, indent=2) + "\n")
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=FULL["sessions"], help="sessions in the corpus (default 16)")
+    parser.add_argument("--session-s", type=float, default=FULL["session_s"],
+                        help="length of each session in seconds (default 180)")
+    parser.add_argument("--jobs", default="1,2", help="comma list of worker counts to time (default 1,2)")
+    parser.add_argument("--repeats", type=int, default=FULL["repeats"], help="runs per worker count (default 2)")
+    parser.add_argument("--workdir", type=Path, help="where the temporary files go (default: system temp)")
+    args = parser.parse_args(argv)
+    try:
+        jobs = tuple(int(j) for j in args.jobs.split(","))
+    except ValueError:
+        parser.error(f"--jobs takes a comma list of whole numbers, like 1,2; got {args.jobs!r}")
+    if args.sessions < 1 or args.session_s <= 0 or args.repeats < 1 or min(jobs) < 1:
+        parser.error("--sessions, --session-s, --repeats and every --jobs must be positive")
+    settings = {"sessions": args.sessions, "session_s": args.session_s, "jobs": jobs, "repeats": args.repeats}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        results = measure(Path(tmp), **settings)
+    full = settings == FULL
+    print(save(results, full))
+    if not full:
+        print("benchmarks.corpus: not the full run's settings: written to benchmarks/results/quick/ "
+              "(the committed results are untouched)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
