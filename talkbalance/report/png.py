@@ -111,7 +111,7 @@ def _arrange(fig: Figure, timeline: Axes, panels: tuple[Axes, Axes, Axes], coach
         """Width of ``ax``'s y tick labels and y label, with their padding (inches)."""
         ticks = [t for t in ax.get_yticklabels() if t.get_text()]
         widest = max((text_in(t.get_text(), t.get_fontproperties()) for t in ticks), default=0.0)
-        ylabel = ax.yaxis.label.get_fontsize() / 72 * 1.4 if ax.get_ylabel() else 0.0
+        ylabel = ax.yaxis.label.get_fontproperties().get_size_in_points() / 72 * 1.4 if ax.get_ylabel() else 0.0
         return widest + ylabel + (0.12 if ticks else 0.0)
 
     edge, title_in, axis_in, two_line_axis_in = 0.2, 0.42, 0.55, 0.75
