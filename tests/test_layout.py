@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "talkbalance"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "talkbalance"
 
 # what each layer must never import (top-level package names, and talkbalance's own layers)
 FORBIDDEN = {
@@ -85,6 +86,18 @@ def test_importing_talkbalance_loads_nothing_heavy_and_sets_nothing():
             "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split("\n")[:2] == ["[]", "None"]
+
+
+def test_the_commands_load_matplotlib_only_to_draw(tmp_path):
+    """`analyze` and `batch` start without matplotlib (half a second of imports), and a run that draws no
+    report.png never loads it."""
+    code = ("import sys; import talkbalance.cli.main, talkbalance.cli.analyze, talkbalance.cli.batch; "
+            "from talkbalance.cli.analyze import analyze_to_folder; before = 'matplotlib' in sys.modules; "
+            f"analyze_to_folder([{str(ROOT / 'recordings' / 'demo' / 'practice_session.flac')!r}], "
+            f"__import__('pathlib').Path({str(tmp_path)!r}), None, quiet=True, formats=('json', 'csv', 'rttm')); "
+            "print(before, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
 
 
 def test_every_subpackage_says_what_lives_there():
