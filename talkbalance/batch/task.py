@@ -47,7 +47,8 @@ def start_worker() -> None:
 
 
 def run_session(task: SessionTask) -> Outcome:
-    """Analyse ``task``'s session and write its folder exactly as ``analyze`` does (plus the resume marker)."""
+    """Analyse ``task``'s session and write its folder as ``analyze`` does (plus the resume marker), with the
+    session id as the RTTM's file id."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from talkbalance.api import analyze_file
     from talkbalance.batch.resume import forget, remember
@@ -57,6 +58,7 @@ def run_session(task: SessionTask) -> Outcome:
     try:
         result = analyze_file(list(s.inputs), config=task.config, channels=s.settings.channels,
                               speakers=task.config.speakers.names)      # as resolved, even if named A and B
+        result.file_id = "_".join(s.id.split())      # unique in the corpus (two folders may each hold an s00.wav)
         try:
             forget(folder)
             summary = write_outputs(result, folder, task.formats)
