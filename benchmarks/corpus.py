@@ -12,7 +12,8 @@ In one run:
   included), for each ``--jobs``, alternating, ``--repeats`` times (the median is kept);
 - the per-core throughput of ``analyze`` with the same formats on a 1-hour file, which
   predicts ``jobs`` times that for the batch if fixed costs are paid once per worker;
-- the peak memory of the largest process of each batch run (the parent or a worker).
+- the peak memory of the largest process of each batch run (the parent or a worker);
+- the per-core throughput on a 1-hour 8 kHz file, as telephone corpora (Fisher) are.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from benchmarks.speed import DEMO, child, make_long_wav
 from talkbalance.io.formats import BATCH_FORMATS
 
 FULL = {"sessions": 16, "session_s": 180.0, "jobs": (1, 2), "repeats": 2}
+TELEPHONE_HZ = 8000             # a telephone corpus's rate (Fisher): upsampled to the 16 kHz analysis rate
 
 _TIMED = r"""
 import json, resource, subprocess, sys, time
@@ -71,13 +73,15 @@ def measure(workdir: Path, sessions: int, session_s: float, jobs: tuple[int, ...
     hour = workdir / "hour.wav"
     hour_s = make_long_wav(hour, 1.0)
     per_core = hour_s / child("analyze", hour, workdir / "hour_out", ",".join(BATCH_FORMATS))["seconds"]
+    make_long_wav(hour, 1.0, TELEPHONE_HZ)
+    telephone = hour_s / child("analyze", hour, workdir / "hour_out", ",".join(BATCH_FORMATS))["seconds"]
     hour.unlink()
     runs: dict[int, list[dict]] = {j: [] for j in jobs}
     for r in range(repeats):
         for j in jobs:
             runs[j].append(timed_batch(workdir / "corpus", workdir / f"out_{j}_{r}", j))
     result = {"sessions": sessions, "session_s": session_s, "audio_s": audio_s, "formats": list(BATCH_FORMATS),
-              "analyze_1h_x_realtime_per_core": per_core, "jobs": {}}
+              "analyze_1h_x_realtime_per_core": per_core, "telephone_1h_x_realtime_per_core": telephone, "jobs": {}}
     for j, timings in runs.items():
         seconds = statistics.median(t["seconds"] for t in timings)
         result["jobs"][str(j)] = {"seconds": seconds, "runs_s": [t["seconds"] for t in timings],
@@ -103,6 +107,8 @@ def report(r: dict) -> str:
         lines.append(f"| {j} | {v['seconds']:.2f} s | {v['x_realtime']:.0f}x real time | "
                      f"{v['predicted_x_realtime']:.0f}x | {v['x_realtime'] / v['predicted_x_realtime']:.2f} | "
                      f"{v['peak_mb']:.0f} MB |")
+    lines += ["", f"Per-core `analyze` with the same formats on a 1-hour 8 kHz stereo file (telephone rate, "
+              f"resampled to 16 kHz for the analysis): {r['telephone_1h_x_realtime_per_core']:.0f}x real time."]
     if "1" in jobs and len(jobs) > 1:
         for j, v in jobs.items():
             if j != "1":

@@ -6,7 +6,8 @@
    coloured copy, over a grid of bleed level x noise level x sample rate.
 3. One speaker with a silent partner channel, the same conversation at three places in one
    file, and the real two-party calls with and without added bleed.
-4. Speed: throughput and ratio to a bare webrtcvad loop, peak memory, per-block latency.
+4. Speed: throughput and ratio to a bare webrtcvad loop, peak memory, per-block latency; batch
+   throughput on a corpus of short sessions (benchmarks/corpus.py).
 
 Conversations are simulated and scored in worker processes (one per core); each is scored
 against its exact reference (benchmarks/score.py).
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from benchmarks import latency, realcalls, speed
+from benchmarks import corpus, latency, realcalls, speed
 from benchmarks.paths import ROOT, report_path, results_dir
 from benchmarks.rooms import simulate_room
 from benchmarks.score import score, summarize
@@ -375,9 +376,11 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             hours, long_hours = (0.25, 0.0) if args.quick else (1.0, 10.0)
             sp = speed.measure(hours, long_hours, Path(tmp))
+            settings = {**corpus.FULL, "sessions": 4, "session_s": 60.0, "repeats": 1} if args.quick else corpus.FULL
+            batch = corpus.measure(Path(tmp), **settings)
         lat = latency.measure(ROOT / "recordings" / "demo" / "practice_session.flac", repeats=1 if args.quick else 3)
         sections += ["", "## Speed", "", speed.save(sp, hours, full), "", "Per-block latency of `Engine.feed`:", "",
-                     latency.table(lat)]
+                     latency.table(lat), "", "## Batch throughput", "", corpus.save(batch, full)]
     text = "\n".join(sections) + "\n"
     report = report_path(full)
     report.write_text(text)

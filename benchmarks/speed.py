@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import soundfile as sf
+import soxr
 
 from benchmarks.paths import ROOT, results_dir
 from talkbalance.api import BLOCK_S
@@ -73,9 +74,12 @@ print(json.dumps({"seconds": elapsed, "max_rss_mb": hwm_kb / 1024}))
 """
 
 
-def make_long_wav(path: Path, hours: float) -> float:
-    """Write ``hours`` of 16 kHz stereo PCM_16 by repeating the demo; return its duration in seconds."""
+def make_long_wav(path: Path, hours: float, rate_hz: int = 16000) -> float:
+    """Write ``hours`` of stereo PCM_16 at ``rate_hz`` (the demo's 16 kHz, or resampled) by repeating the demo;
+    return its duration in seconds."""
     demo, rate = sf.read(DEMO, dtype="int16")
+    if rate_hz != rate:
+        demo, rate = soxr.resample(demo, rate, rate_hz, "VHQ"), rate_hz
     total = int(hours * 3600 * rate)
     with sf.SoundFile(path, "w", rate, 2, "PCM_16") as f:
         written = 0

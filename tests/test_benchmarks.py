@@ -82,3 +82,25 @@ def test_a_quick_run_leaves_the_full_runs_committed_results_alone(monkeypatch, c
                 "peak_mb_short": 1.0, "machine": "x", "python": "3", "date": "today"}, 0.25, full=False)
     assert (paths.QUICK / "speed.md").is_file()
     assert {p: p.read_bytes() for p in tracked} == before
+
+
+def test_the_corpus_benchmark_times_a_real_batch_run_and_writes_quick_results_aside(tmp_path):
+    from benchmarks import corpus, paths
+
+    audio_s = corpus.make_corpus(tmp_path / "corpus", sessions=2, session_s=20.0)
+    timing = corpus.timed_batch(tmp_path / "corpus", tmp_path / "out", jobs=2)
+    rows = (tmp_path / "out" / "sessions.csv").read_text().splitlines()
+    assert audio_s == 40.0 and len(rows) == 3 and all(",ok," in r for r in rows[1:])
+    assert 0 < timing["seconds"] < 60 and 20 < timing["max_rss_mb"] < 1000
+    tracked = sorted(p for p in paths.FULL.iterdir() if p.is_file())
+    before = {p: p.read_bytes() for p in tracked}
+    results = {"sessions": 2, "session_s": 20.0, "audio_s": audio_s, "formats": ["json"],
+               "analyze_1h_x_realtime_per_core": 1000.0, "telephone_1h_x_realtime_per_core": 900.0,
+               "jobs": {"1": {"seconds": 2.0, "runs_s": [2.0], "x_realtime": 20.0, "predicted_x_realtime": 1000.0,
+                              "peak_mb": 60.0},
+                        "2": {"seconds": 1.0, "runs_s": [1.0], "x_realtime": 40.0, "predicted_x_realtime": 2000.0,
+                              "peak_mb": 60.0}}}
+    text = corpus.save(results, full=False)
+    assert "| 2 | 1.00 s | 40x real time | 2000x | 0.02 | 60 MB |" in text and "2.00x faster" in text
+    assert (paths.QUICK / "corpus.md").read_text().strip() == text
+    assert {p: p.read_bytes() for p in tracked} == before
