@@ -99,6 +99,7 @@ class EventLog:
 
     def __init__(self, path: Path, view: ViewSink):
         self._view = view
+        self._names = list(view.view.names)
         self._file = open(path, "w", encoding="utf-8", newline="")
         self._rows = csv.writer(self._file, lineterminator="\n")
         self._rows.writerow(EVENTS_HEADER)
@@ -107,7 +108,7 @@ class EventLog:
 
     def push(self, block: Block, engine: Engine) -> None:
         for event in self._view.settled:
-            self._rows.writerow(event_row(event, list(self._view.view.names), engine.frame_s))
+            self._rows.writerow(event_row(event, self._names, engine.frame_s))
         self._file.flush()
         if time.monotonic() - self._synced_at >= EVENTS_SYNC_EVERY_S:
             os.fsync(self._file.fileno())
