@@ -3,8 +3,9 @@
 ``python -m benchmarks.live_monitor [--seconds S]`` writes benchmarks/results/live_monitor.md (a run of
 another length than the full 100 s writes benchmarks/results/quick/live_monitor.md).
 
-Replay goes through the same queue, worker, writers and display as a device
-(each 100 ms block is delivered when its last sample is due), so this measures:
+Replay goes through ``run_live``, the same queue, worker, pipeline, writers and
+display loop as a device (each 100 ms block is delivered when its last sample is
+due); a ``LatencyProbe`` sink and a display wrapper watch it. This measures:
 
 - block arrival → updated snapshot (the worker's whole job per block);
 - event rule satisfied → on screen: for each interruption and backchannel, the
@@ -20,24 +21,30 @@ Replay goes through the same queue, worker, writers and display as a device
 from __future__ import annotations
 
 import argparse
+import bisect
 import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from benchmarks.paths import ROOT, results_dir
 from talkbalance.config import load_config
+from talkbalance.core.events import derive
 from talkbalance.core.types import Event, Spurt
-from talkbalance.live.capture import BLOCK_S, FileInput
+from talkbalance.live.display import Display
 from talkbalance.live.display.status_line import StatusLine
-from talkbalance.live.monitor import DISPLAY_EVERY_S
-from talkbalance.live.session import Inbox, LiveSession
+from talkbalance.live.monitor import LiveOptions, run_live
+from talkbalance.live.session import LiveSession
+from talkbalance.live.sinks import LatencyProbe
+from talkbalance.live.view import Snapshot
 
 DEMO = ROOT / "recordings" / "demo" / "practice_session.flac"
 CONFIG = ROOT / "configs" / "peer-support.toml"
@@ -45,57 +52,79 @@ FULL_SECONDS = 100.0         # a full run; shorter or longer runs write to bench
 WARM_UP_S = 5.0          # device CPU is measured after this much time from launch
 
 
+class Watched:
+    """A display that notes when each interruption and backchannel mark is first shown, and the process's CPU and
+    wall time from its opening to its closing (the session's live part: not the final files)."""
+
+    def __init__(self, display: Display, frame_s: float):
+        self._display = display
+        self._frame_s = frame_s
+        self.shown: dict[tuple, float] = {}
+        self.opened = (time.process_time(), time.monotonic())
+        self.closed_at = self.opened
+
+    @property
+    def closed(self) -> bool:
+        return self._display.closed
+
+    def update(self, snap: Snapshot) -> None:
+        self._display.update(snap)
+        now = time.monotonic()
+        for m in snap.marks:
+            self.shown.setdefault((m.kind, m.speaker, round(m.start_s / self._frame_s)), now)
+
+    def wait(self, seconds: float) -> None:
+        self._display.wait(seconds)
+
+    def close(self) -> None:
+        self.closed_at = (time.process_time(), time.monotonic())
+        self._display.close()
+
+
 def run_session(seconds: float, plot: bool) -> dict:
-    """Replay the demo for ``seconds`` at real time through the live path; return the timings."""
+    """Replay the demo for ``seconds`` at real time through ``run_live``; return the timings."""
     cfg = load_config(CONFIG)
-    inbox = Inbox()
-    with tempfile.TemporaryDirectory() as tmp:
-        source = FileInput(str(DEMO), None, 1.0, inbox)
-        session = LiveSession(cfg, source.rate_hz, Path(tmp) / "session", {"inputs": [str(DEMO)]}, inbox)
+    seen: dict[str, Any] = {}
+
+    def probe(session: LiveSession) -> list[LatencyProbe]:
+        seen["probe"] = LatencyProbe(session.view)
+        return [seen["probe"]]
+
+    def display(session: LiveSession, stop: threading.Event) -> Watched:
         if plot:
             from talkbalance.live.display.plot import LivePlot
 
-            display = LivePlot(session.latest)
+            shown: Display = LivePlot(session.latest)
         else:
-            display = StatusLine(io.StringIO())
-        shown: dict[tuple, float] = {}
-        cpu0, wall0 = time.process_time(), time.monotonic()
-        session.start()
-        source.start()
-        while session.running and time.monotonic() - wall0 < seconds:
-            snap = session.latest
-            display.update(snap)
-            now = time.monotonic()
-            for m in snap.marks:
-                shown.setdefault((m.kind, m.speaker, round(m.start_s / session.engine.frame_s)), now)
-            if plot:
-                display.wait(DISPLAY_EVERY_S)
-            else:
-                time.sleep(DISPLAY_EVERY_S)
-        cpu_s, wall_s = time.process_time() - cpu0, time.monotonic() - wall0
-        source.stop()
-        session.join()
-        display.close()
-        engine = session.engine
-        events = engine.conversation().events
-        session.finish()
-    logged_at = {(e.kind, e.speaker, e.start): t for e, t in session.logged}
+            shown = StatusLine(io.StringIO(), wake=stop)
+        seen["display"] = Watched(shown, session.engine.frame_s)
+        return seen["display"]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        session, _ = run_live(LiveOptions(cfg, Path(tmp) / "session", replay=str(DEMO), duration_s=seconds,
+                                          plot=plot, sinks=probe, display=display))
+    p: LatencyProbe = seen["probe"]
+    watched: Watched = seen["display"]
+    engine = session.engine
+    streamed = [sp[:n] for sp, n in zip(engine.spurts, p.final_spurts)]     # final before the session's end
+    events = derive(streamed, engine.rules).events
+    logged_at = {(e.kind, e.speaker, e.start): t for e, t in p.logged}
     due = [(e, _certain_frame(e, engine.spurts, engine.rules, cfg)) for e in events
            if e.kind in ("interruption", "backchannel")]
-    frame_samples = engine.frame_samples
-    block = int(source.rate_hz * BLOCK_S)
+    fed = [n for n, _ in p.arrivals]
 
     def arrival(frame: int) -> float:
         """When the block holding the end of ``frame`` was delivered."""
-        last_sample = (frame + 1) * frame_samples - 1
-        return source.started_s + (last_sample // block + 1) * block / source.rate_hz
+        last_sample = round((frame + 1) * engine.frame_s * session.rate_hz) - 1
+        return p.arrivals[bisect.bisect_right(fed, last_sample)][1]
 
-    screen = [shown[(e.kind, e.speaker, e.start)] - arrival(f) for e, f in due
-              if (e.kind, e.speaker, e.start) in shown]
+    screen = [watched.shown[(e.kind, e.speaker, e.start)] - arrival(f) for e, f in due
+              if (e.kind, e.speaker, e.start) in watched.shown]
     log = [logged_at[(e.kind, e.speaker, e.start)] - arrival(f) for e, f in due
            if (e.kind, e.speaker, e.start) in logged_at]
-    return {"plot": plot, "seconds": wall_s, "cpu_share": cpu_s / wall_s,
-            "snapshot_ms": np.array(session.latencies_s) * 1000, "screen_s": np.array(screen),
+    (cpu0, wall0), (cpu1, wall1) = watched.opened, watched.closed_at
+    return {"plot": plot, "seconds": wall1 - wall0, "cpu_share": (cpu1 - cpu0) / (wall1 - wall0),
+            "snapshot_ms": np.array(p.snapshot_s) * 1000, "screen_s": np.array(screen),
             "log_s": np.array(log), "events": len(due)}
 
 

@@ -1,4 +1,5 @@
-"""The Python API: analyse a recording into a ``SessionResult``, and write its output files."""
+"""The Python API: analyse a recording into a ``SessionResult`` (its blocks through the ``Pipeline``), and write
+its output files."""
 from __future__ import annotations
 
 import re
@@ -6,11 +7,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from talkbalance.config import Config, Speakers, load_config, names_from_files
-from talkbalance.core.engine import Engine
 from talkbalance.core.summary import source_block
 from talkbalance.core.types import SessionResult
 from talkbalance.errors import InputError
 from talkbalance.io.inputs import open_session
+from talkbalance.pipeline import Block, Pipeline, Progress
 
 BLOCK_S = 5.0          # seconds of audio per read; any size gives the same results
 
@@ -60,14 +61,8 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
             raise InputError(f"{' and '.join(map(str, info.inputs))} holds only {info.duration_s * 1000:.1f} ms of "
                              f"audio, less than one {cfg.vad.frame_ms} ms analysis frame: it is empty; re-export "
                              "the recording.")
-        engine = Engine(cfg, info.sample_rate_hz)
-        done = 0
-        for chunk in source.blocks(max(1, int(info.sample_rate_hz * BLOCK_S))):
-            engine.feed(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done / info.sample_rate_hz, info.duration_s)
-        result = engine.finish()
+        pipeline = Pipeline(cfg, info.sample_rate_hz, [Progress(progress, info.duration_s)] if progress is not None else [])
+        result = pipeline.run(Block(chunk) for chunk in source.blocks(max(1, int(info.sample_rate_hz * BLOCK_S))))
     result.quality.warnings[:0] = info.warnings
     result.source = source_block({"inputs": [str(p) for p in info.inputs]}, info.sample_rate_hz, info.channels,
                                  info.duration_s, cfg)

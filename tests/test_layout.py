@@ -13,17 +13,23 @@ PACKAGE = ROOT / "talkbalance"
 
 # what each layer must never import (top-level package names, and talkbalance's own layers)
 FORBIDDEN = {
-    "core": {"sounddevice", "matplotlib", "soundfile", "tqdm", "av",
-             "talkbalance.io", "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api"},
-    "io": {"sounddevice", "tqdm", "talkbalance.live", "talkbalance.cli"},
-    "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.live", "talkbalance.cli"},
+    "core": {"sounddevice", "matplotlib", "soundfile", "tqdm", "av", "talkbalance.io", "talkbalance.pipeline",
+             "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api"},
+    "io": {"sounddevice", "tqdm", "talkbalance.pipeline", "talkbalance.live", "talkbalance.cli"},
+    "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.pipeline", "talkbalance.live",
+               "talkbalance.cli"},
+    "pipeline": {"sounddevice", "matplotlib", "tqdm", "talkbalance.report", "talkbalance.live", "talkbalance.batch",
+                 "talkbalance.cli", "talkbalance.api"},
     "live": {"tqdm", "talkbalance.cli"},
     "batch": {"sounddevice", "matplotlib", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli"},
 }
 
 
 def modules(layer: str | None = None):
+    """The modules of a layer: a subpackage, or a single module (``pipeline``)."""
     root = PACKAGE / layer if layer else PACKAGE
+    if layer and (PACKAGE / f"{layer}.py").is_file():
+        return [PACKAGE / f"{layer}.py"]
     return sorted(root.rglob("*.py"))
 
 
@@ -104,6 +110,14 @@ def test_every_subpackage_says_what_lives_there():
     for init in PACKAGE.rglob("__init__.py"):
         tree = ast.parse(init.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), init
+
+
+def test_every_layer_says_what_it_may_import():
+    """Each layer's docstring (a subpackage's ``__init__``, or the module itself) states its import rule."""
+    for layer in FORBIDDEN:
+        path = PACKAGE / f"{layer}.py" if (PACKAGE / f"{layer}.py").is_file() else PACKAGE / layer / "__init__.py"
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        assert "may import" in doc.lower(), path
 
 
 def test_the_two_speaker_limit_lives_in_one_place():

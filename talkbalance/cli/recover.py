@@ -1,8 +1,9 @@
 """``talkbalance recover DIR``: complete the folder of a live session that ended uncleanly.
 
 Repairs the header of ``audio.wav`` (a killed writer may leave it behind the
-data), then analyses the recording with the settings the session was using
-(from its interim ``summary.json``) and writes every output file again.
+data), then analyses the recording through the same pipeline as ``analyze``
+(``analyze_file``), with the settings the session was using (from its interim
+``summary.json``), and writes every output file again.
 """
 from __future__ import annotations
 

@@ -6,11 +6,14 @@ conversion to seconds happens only in the writers and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from talkbalance.config import Config
 from talkbalance.core.figures import SessionFigures, SpeakerFigures
 from talkbalance.core.summary import summary_document
+
+if TYPE_CHECKING:
+    from pyannote.core import Annotation
 
 EventKind = Literal["interruption", "backchannel", "simultaneous_start", "transition_overlap", "pause", "gap"]
 
@@ -138,3 +141,20 @@ class SessionResult:
         return [SessionEvent(e.kind, round(e.start * self.frame_s, 3), round(e.end * self.frame_s, 3),
                              self.names[e.speaker], name(e.other), e.outcome)
                 for e in sorted(self.conversation.events, key=lambda e: (e.start, e.end, e.speaker))]
+
+    def to_annotation(self, uri: str | None = None) -> Annotation:
+        """The talk spurts as a ``pyannote.core.Annotation``: one segment per spurt (seconds, 3 decimals, as in
+        activity.rttm), labelled with the speaker's name, one track per speaker; ``uri`` defaults to ``file_id``.
+
+        Needs pyannote.core (``pip install pyannote.core``), imported only here.
+        """
+        try:
+            from pyannote.core import Annotation, Segment
+        except ImportError:
+            raise ImportError("SessionResult.to_annotation needs pyannote.core: pip install pyannote.core "
+                              "(nothing else in talkbalance does)") from None
+        annotation = Annotation(uri=self.file_id if uri is None else uri)
+        for k, spurts in enumerate(self.conversation.spurts):
+            for s in spurts:
+                annotation[Segment(round(self.seconds(s.start), 3), round(self.seconds(s.end), 3)), k] = self.names[k]
+        return annotation

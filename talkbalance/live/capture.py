@@ -1,8 +1,9 @@
 """Audio input for the live monitor: a sound device through sounddevice, or a file replayed in time.
 
-Both put the same items into ``out`` (anything with ``put``): ``Block`` for
-audio, then exactly one ``End`` that says why the input stopped. The device callback only copies the
-block and notes the time and any overflow flag; all work happens in the worker.
+Both are a ``pipeline.LiveSource``: they put the same items into ``out`` (anything
+with ``put``): ``Block`` for audio, then exactly one ``End`` that says why the input
+stopped. The device callback only copies the block and notes the time and any
+overflow flag; all work happens in the worker.
 sounddevice (and the PortAudio library under it) is imported only here, only
 when a device is used, so analysis and replay work without it.
 """
@@ -20,27 +21,12 @@ from talkbalance.core.engine import to_int16
 from talkbalance.errors import DeviceError, InputError
 from talkbalance.io.inputs import MAX_RATE_HZ, MIN_RATE_HZ, open_session
 from talkbalance.live.server_watch import StreamMoveWatch
+from talkbalance.pipeline import Block, End
 
 BLOCK_S = 0.1             # seconds per block delivered to the queue
 READ_BLOCKS = 25          # a replayed file is read this many blocks at a time
 PORTAUDIO_HINT = ("install the PortAudio library (Debian/Ubuntu: sudo apt-get install libportaudio2; "
                   "macOS: brew install portaudio); file analysis and replays work without it")
-
-
-@dataclass(frozen=True)
-class Block:
-    """Captured audio: (n, 2) int16, its arrival time (monotonic s), and the device's overflow flag."""
-
-    samples: np.ndarray
-    arrival_s: float
-    overflow: bool = False
-
-
-@dataclass(frozen=True)
-class End:
-    """The input has stopped; ``reason`` is empty for a normal end, else a warning for ``quality``."""
-
-    reason: str = ""
 
 
 def sounddevice():

@@ -1,8 +1,12 @@
 """``talkbalance live``: input → queue → analysis worker → display, and a safe end.
 
-The main thread only draws the latest snapshot (a plot window, or a console
-status line) about ten times a second and watches for the end: the duration,
-the end of a replayed file, a lost device, a closed window, Ctrl-C or SIGTERM.
+``run_live`` is the one loop every live run goes through: a device, a replay
+and the live-monitor benchmark (which adds a latency probe to the session's
+pipeline and wraps the display to see what is shown). The main
+thread only draws the latest snapshot on a ``Display`` (a plot window, a
+console status line, or none) about ten times a second and watches for the
+end: the duration, the end of a replayed file, a lost device, a closed window,
+Ctrl-C or SIGTERM.
 Whatever ends the session, the input is stopped, the session's writer and
 analyser drain their queues up to the ``End`` sentinel, and every file is
 finalised.
@@ -14,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from talkbalance.config import Config
@@ -23,6 +28,7 @@ from talkbalance.live.capture import DeviceInput, FileInput, choose_device
 from talkbalance.live.display import Display
 from talkbalance.live.display.status_line import StatusLine
 from talkbalance.live.session import Inbox, LiveSession
+from talkbalance.pipeline import LiveSource, Sink
 
 DISPLAY_EVERY_S = 0.1
 
@@ -39,12 +45,19 @@ class LiveOptions:
     replay: str | None = None
     speed: float = 1.0
     say: Callable[[str], None] = print          # notices for the person at the console
+    sinks: Callable[[LiveSession], Sequence[Sink]] | None = None       # more sinks for the session's pipeline
+    display: Callable[[LiveSession, threading.Event], Display] | None = None   # instead of the plot / status line
 
 
 def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
-    """Run one session to its end and write its folder; return the session and its summary."""
+    """Run one session to its end and write its folder; return the session and its summary.
+
+    ``opts.sinks``, given the session, returns sinks to add to its pipeline (right after the snapshot);
+    ``opts.display``, given the session and the stop event (set by SIGTERM), opens the display instead of the
+    plot window or status line that ``opts.plot`` chooses.
+    """
     inbox = Inbox()
-    source: FileInput | DeviceInput
+    source: LiveSource
     if opts.replay:
         source = FileInput(opts.replay, opts.channels, opts.speed, inbox)
         described = {"inputs": [opts.replay], "replay_speed": opts.speed}
@@ -53,9 +66,9 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
         device = choose_device(opts.device, channels)
         source = DeviceInput(device, channels, opts.rate_hz, inbox)
         described = {"inputs": [f"device {device.index}: {device.name}"], "device_channels": list(channels)}
-    session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox)
+    session = LiveSession(opts.cfg, source.rate_hz, opts.out_dir, described, inbox, opts.sinks)
     stop = threading.Event()
-    display = _open_display(session, opts.plot, opts.say, stop)
+    display = (opts.display or partial(_open_display, plot=opts.plot, say=opts.say))(session, stop)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     previous_int = signal.getsignal(signal.SIGINT)
     session.start()
@@ -85,7 +98,8 @@ def run_live(opts: LiveOptions) -> tuple[LiveSession, dict]:
     return session, summary
 
 
-def _show_until_end(source, session: LiveSession, display: Display, stop: threading.Event, duration_s: float | None) -> None:
+def _show_until_end(source: LiveSource, session: LiveSession, display: Display, stop: threading.Event,
+                    duration_s: float | None) -> None:
     """Start the input and draw snapshots until something ends the session."""
     source.start()
     started = time.monotonic()
@@ -96,7 +110,7 @@ def _show_until_end(source, session: LiveSession, display: Display, stop: thread
         display.wait(DISPLAY_EVERY_S)
 
 
-def _open_display(session: LiveSession, plot: bool, say: Callable[[str], None], stop: threading.Event) -> Display:
+def _open_display(session: LiveSession, stop: threading.Event, plot: bool, say: Callable[[str], None]) -> Display:
     """The plot window when asked for and a display exists, else the console status line (woken by ``stop``)."""
     if plot:
         from talkbalance.live.display.plot import LivePlot, interactive_display_available
