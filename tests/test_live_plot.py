@@ -33,9 +33,10 @@ from PIL import Image, features
 
 from talkbalance.config import load_config
 from talkbalance.core.engine import Engine
-from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, _text, interactive_display_available
+from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, interactive_display_available
+from talkbalance.live.display.text_cache import stamp_text
 from talkbalance.live.view import LiveView, Mark, Snapshot
-from talkbalance.report.png import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
+from talkbalance.report.style import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
 
 matplotlib.use("Agg")            # before any figure: the in-process tests draw off screen
 
@@ -280,7 +281,7 @@ def test_cached_text_bitmaps_land_where_matplotlib_draws_text():
         return ax.add_artist(Text(*args, **kwargs))
 
     images = []
-    for make in (plain, _text):
+    for make in (plain, stamp_text):
         fig = Figure(figsize=(4, 2))                           # 400 x 200 px: anchors on whole pixels
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))
