@@ -62,6 +62,42 @@ def test_the_rule_reader_sees_a_forbidden_import(tmp_path):
         "talkbalance.live.capture", "talkbalance.live.capture.DeviceInput", "matplotlib.pyplot"}
 
 
+BENCHMARKS = PACKAGE.parent / "benchmarks"
+
+
+def private(name: str) -> bool:
+    """An underscore name that is not a dunder (``__version__`` is public)."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports(path: Path) -> set[str]:
+    """The underscore-private names ``path`` imports from talkbalance modules (function-level imports included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names if breaks(a.name, {"talkbalance"}) and any(map(private, a.name.split(".")))}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and breaks(node.module, {"talkbalance"}):
+            names |= {f"{node.module}.{a.name}" for a in node.names
+                      if private(a.name) or any(map(private, node.module.split(".")))}
+    return names
+
+
+def test_no_module_imports_a_private_name_of_another():
+    """What a module shares has a public name: nothing under talkbalance/ or benchmarks/ imports a talkbalance
+    module's underscore names."""
+    found = {f"{path.relative_to(PACKAGE.parent)}: {name}" for path in [*modules(), *sorted(BENCHMARKS.rglob("*.py"))]
+             for name in private_imports(path)}
+    assert not found, found
+
+
+def test_the_private_import_reader_sees_underscore_names(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from talkbalance import __version__\nfrom talkbalance.report.png import _colour, INK\n"
+                   "def f():\n    from talkbalance.live.display.plot import _text\n    import talkbalance.io._hidden\n")
+    assert private_imports(bad) == {"talkbalance.report.png._colour", "talkbalance.live.display.plot._text",
+                                    "talkbalance.io._hidden"}
+
+
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 
 

@@ -33,9 +33,10 @@ from PIL import Image, features
 
 from talkbalance.config import load_config
 from talkbalance.core.engine import Engine
-from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, _text, interactive_display_available
+from talkbalance.live.display.plot import CUE_COLOUR, PENDING_COLOUR, LivePlot, interactive_display_available
+from talkbalance.live.display.text_cache import stamp_text
 from talkbalance.live.view import LiveView, Mark, Snapshot
-from talkbalance.report.png import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
+from talkbalance.report.style import INK, MARK_OFFSET, OVERLAP_COLOUR, SMALL_MARKS, SPEAKER_COLOURS, TARGET_COLOUR
 
 matplotlib.use("Agg")            # before any figure: the in-process tests draw off screen
 
@@ -272,6 +273,57 @@ def test_labels_of_lanes_carry_roles():
     p.close()
 
 
+# three people (the engine takes two for now; the display takes any number): A talks -50..-40 s, B -35..-25 s,
+# C -45..-42 and -20..-5 s; C interrupts A at -45, B backchannels at -15.
+THREE = Snapshot(
+    names=("A", "B", "C"), roles=("trainee", "client", ""), now_s=100.0, window_s=60.0,
+    spurts=((0, 50.0, 60.0), (1, 65.0, 75.0), (2, 55.0, 58.0), (2, 80.0, 95.0)),
+    overlaps=((55.0, 58.0),),
+    marks=(Mark("interruption", 2, 0, 55.0, "successful"), Mark("backchannel", 1, 2, 85.0, "")),
+    talk_s=(10.0, 10.0, 18.0), share=(10 / 38, 10 / 38, 18 / 38), share_band=(0.2, 0.4), trainee=0,
+    interruptions=(0, 0, 1), backchannels=(0, 1, 0), silence_s=0.0, last_speaker=2,
+    last_latency_s=0.48, last_responder=2, cues=(), dropped_blocks=0,
+)
+
+
+def test_three_people_get_three_lanes_columns_and_share_bars(tmp_path):
+    p = LivePlot(THREE)
+    img, tl, share = saved(p, tmp_path, "three.png"), axes(p, "timeline"), axes(p, "share")
+    colours = [np.array(matplotlib.colors.to_rgb(c)) * 255 for c in SPEAKER_COLOURS[:3]]
+    ticks = tl.get_yticklabels()
+    assert list(tl.get_yticks()) == [2, 1, 0]                                  # the first speaker on top
+    assert [t.get_text() for t in ticks] == ["A\n(trainee)", "B\n(client)", "C"]
+    assert [t.get_color() for t in ticks] == list(SPEAKER_COLOURS[:3])
+    for lane, talking, quiet, rgb in ((2, -48, -33, colours[0]), (1, -28, -12, colours[1]), (0, -12, -33, colours[2])):
+        assert near(at(img, tl, talking, lane), rgb).all()
+        assert near(at(img, tl, quiet, lane), WHITE).all()
+    for lane, under in ((2, colours[0]), (1, WHITE), (0, colours[2])):          # the overlap shades every lane
+        assert near(at(img, tl, -43.5, lane), 0.25 * RED_RGB + 0.75 * under).all()
+    assert near(at(img, tl, -45, 0 + MARK_OFFSET), INK_RGB).all()              # C's interruption, above C's bar
+    assert near(at(img, tl, -15, 1 - MARK_OFFSET, radius_px=3), GREEN_RGB, tol=30).any()   # B's backchannel
+    assert "C→A" in visible_texts(p)
+
+    for x, rgb in ((10, colours[0]), (45, colours[1]), (75, colours[2])):      # trainee first, then channel order
+        assert near(at(img, share, x, -0.2), rgb).all()
+    assert {"A 26 %", "B 26 %", "C 47 %"} <= set(visible_texts(p))
+
+    names = panel_row(p, "A")
+    assert [t.get_text() for t in names] == ["A", "B", "C"]
+    assert [t.get_text() for t in panel_row(p, "interruptions made")] == ["interruptions made", "0", "0", "1"]
+    assert [t.get_text() for t in panel_row(p, "backchannels made")] == ["backchannels made", "0", "1", "0"]
+    right = axes(p, "panel").bbox.x1
+    for row in ("interruptions made", "backchannels made"):
+        for name, count in zip(names, panel_row(p, row)[1:]):
+            assert count.get_window_extent().x1 == pytest.approx(name.get_window_extent().x1, abs=1)
+            assert count.get_window_extent().x1 <= right
+    assert all(b.get_window_extent().x0 - a.get_window_extent().x1 > 10 for a, b in zip(names, names[1:]))
+
+    p.update(dataclasses.replace(THREE, now_s=101.0, share=(0.2, 0.3, 0.5), interruptions=(0, 4, 1)))   # blitted
+    assert {"A 20 %", "B 30 %", "C 50 %"} <= set(visible_texts(p))
+    assert np.array_equal(canvas_pixels(p), saved(p, tmp_path, "three_updated.png"))
+    p.close()
+
+
 # --- blitting (Agg) -----------------------------------------------------------------------
 
 
@@ -280,7 +332,7 @@ def test_cached_text_bitmaps_land_where_matplotlib_draws_text():
         return ax.add_artist(Text(*args, **kwargs))
 
     images = []
-    for make in (plain, _text):
+    for make in (plain, stamp_text):
         fig = Figure(figsize=(4, 2))                           # 400 x 200 px: anchors on whole pixels
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0, 0, 1, 1))

@@ -15,7 +15,8 @@ from talkbalance.core.events import FrameRules, derive
 from talkbalance.core.intervals import as_intervals
 from talkbalance.core.metrics import summarize
 from talkbalance.core.types import Conversation, Quality, SessionResult, Spurt
-from talkbalance.report.png import SPEAKER_COLOURS, report_figure, report_png
+from talkbalance.report.png import report_figure, report_png
+from talkbalance.report.style import SPEAKER_COLOURS
 
 FRAME_S = 0.01
 RULES = FrameRules(20, 100, 30)                # 0.2 s, 1.0 s, 0.3 s at 10 ms frames

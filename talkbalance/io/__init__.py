@@ -1,5 +1,6 @@
-"""Files in and out: audio inputs (validation, channel picking, two files, blocks), the crash-safe WAV
-recording, and the OUTPUTS.md session files.
+"""Files in and out: audio inputs (``inputs`` opens one or two files as a session, ``validate`` checks them,
+``blocks`` reads, converts, resamples and aligns their streams), the WAV files (``wav``: the crash-safe
+recording, its repair, header parsing), and the OUTPUTS.md session files.
 
 May import ``core``, ``config``, ``errors`` and ``report`` (report.png is one of the outputs); never
 ``live`` or ``cli``.

@@ -1,10 +1,11 @@
-"""Crash-safe recording of the captured channels to ``audio.wav``, and its repair.
+"""WAV files: crash-safe recording of the captured channels to ``audio.wav``, its repair, and header parsing.
 
 The WAV header is patched after every block (Python's ``wave`` does this when
 the length is not fixed up front) and each block is handed to the OS at once,
 so a killed process loses nothing; the caller decides how often ``sync`` pushes
 it to the disk, which bounds what a power cut can take. ``repair_wav`` fixes the header of
-a file whose writer died between writing data and patching the header.
+a file whose writer died between writing data and patching the header, read with
+``wav_data_layout`` (also used to spot truncated input WAVs).
 """
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import wave
 from pathlib import Path
 
 import numpy as np
-
-from talkbalance.io.inputs import wav_data_layout
 
 SAMPLE_BYTES = 2          # 16-bit PCM
 
@@ -46,6 +45,25 @@ class WavRecorder:
         self._wav.close()
         self.sync()
         self._file.close()
+
+
+def wav_data_layout(path: str) -> tuple[int, int, int] | None:
+    """(declared data bytes, data offset, block align) of a RIFF/WAVE file, or None if unparseable."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = 0
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return None
+            chunk_id, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if chunk_id == b"data":
+                return size, fh.tell(), block_align
+            body = fh.read(size + (size & 1))
+            if chunk_id == b"fmt " and len(body) >= 14:
+                block_align = int.from_bytes(body[12:14], "little")
 
 
 def repair_wav(path: Path) -> tuple[int, int]:

@@ -19,7 +19,8 @@ import numpy as np
 from talkbalance.config import require_supported_speakers
 from talkbalance.core.engine import to_int16
 from talkbalance.errors import DeviceError, InputError
-from talkbalance.io.inputs import MAX_RATE_HZ, MIN_RATE_HZ, open_session
+from talkbalance.io.inputs import open_session
+from talkbalance.io.validate import MAX_RATE_HZ, MIN_RATE_HZ
 from talkbalance.live.server_watch import StreamMoveWatch
 from talkbalance.pipeline import Block, End
 

@@ -40,7 +40,7 @@ class Snapshot:
     now_s: float
     window_s: float
     spurts: tuple[tuple[int, float, float], ...]     # (speaker, start_s, end_s) inside the window
-    overlaps: tuple[tuple[float, float], ...]        # (start_s, end_s) where both talk
+    overlaps: tuple[tuple[float, float], ...]        # (start_s, end_s) where two or more talk
     marks: tuple[Mark, ...]
     talk_s: tuple[float, ...]
     share: tuple[float, ...] | None                  # None until someone has talked
@@ -74,11 +74,11 @@ class LiveView:
         self._checked_at = -self._check_every
         self._monologue_cue = ""
         self._n_final = 0
-        self._talk = [0, 0]                      # frames of final spurts per speaker
+        self._talk = [0] * len(self.names)       # frames of final spurts per speaker
         self._until = 0                          # events starting before this frame are settled (logged)
         self._settled: list[Event] = []          # the settled events, in order (what events.csv holds)
         self._settled_marks: list[Event] = []    # settled interruptions and backchannels
-        self._settled_made = {"interruption": [0, 0], "backchannel": [0, 0]}
+        self._settled_made = {kind: [0] * len(self.names) for kind in ("interruption", "backchannel")}
         self._settled_gap: Event | None = None
         self._tail: list[Event] = []             # the other events of the final spurts so far
 
@@ -133,10 +133,11 @@ class LiveView:
         tail_marks = [e for e in tail if e.kind in self._settled_made]
         marks = (self._settled_marks[bisect.bisect_left(self._settled_marks, lo, key=lambda e: e.start):]
                  + [e for e in tail_marks if e.start >= lo] + pending)
+        speakers = range(len(self.names))
         made = {kind: [self._settled_made[kind][k] + sum(1 for e in tail_marks + pending
                                                          if e.kind == kind and e.speaker == k)
-                       for k in (0, 1)] for kind in self._settled_made}
-        talk = [talk_final[k] + sum(s.length for s in _present(opens[k])) for k in (0, 1)]
+                       for k in speakers] for kind in self._settled_made}
+        talk = [talk_final[k] + sum(s.length for s in _present(opens[k])) for k in speakers]
         total = sum(talk)
         ends = [s.end for sp in recent for s in sp]
         last_end = max(ends, default=None)
@@ -147,8 +148,8 @@ class LiveView:
             names=self.names, roles=self.roles, now_s=now * fs, window_s=self.window_s,
             spurts=spurts, overlaps=overlaps,
             marks=tuple(Mark(e.kind, e.speaker, e.other, e.start * fs, e.outcome) for e in marks),
-            talk_s=(talk[0] * fs, talk[1] * fs),
-            share=(talk[0] / total, talk[1] / total) if total else None,
+            talk_s=tuple(t * fs for t in talk),
+            share=tuple(t / total for t in talk) if total else None,
             share_band=self.band, trainee=self.trainee,
             interruptions=tuple(made["interruption"]), backchannels=tuple(made["backchannel"]),
             silence_s=0.0 if speaking or last_end is None else (now - last_end) * fs,

@@ -3,7 +3,7 @@
 One 1600x1000 px image: on top a timeline of every speaker's talk spurts with
 overlaps, interruptions, backchannels and the other overlap events marked;
 below it the talk share, the pause and gap durations, and the floor-transfer
-offsets. Rendered on an Agg canvas directly (no pyplot, no global backend), so
+offsets, in the style of ``style`` (shared with the live window). Rendered on an Agg canvas directly (no pyplot, no global backend), so
 it works without a display and leaves other matplotlib users alone.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from matplotlib.transforms import offset_copy
 
@@ -27,8 +27,27 @@ from talkbalance.core.figures import CoachingItem
 from talkbalance.core.spurts import overlapping
 from talkbalance.core.types import SessionResult
 from talkbalance.core.wording import clock, plural, speaker_label
+from talkbalance.report.style import (
+    BAR_HEIGHT,
+    GRID_COLOUR,
+    INK,
+    MARK_OFFSET,
+    MUTED,
+    OVERLAP_ALPHA,
+    OVERLAP_COLOUR,
+    SMALL_MARKS,
+    TARGET_COLOUR,
+    TITLE_FONT,
+    lane_label,
+    lanes,
+    overlap_handle,
+    overlap_span,
+    share_axis_label,
+    small_mark_style,
+    speaker_colour,
+    timeline_ylim,
+)
 
-SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 SIZE_IN = (16, 10)
 HEADER_IN = 1.1                        # inches of title and key figures above the panels
 COACHING_COLUMNS_PT = (75, 280)        # where the coaching item names and findings start, after the verdict
@@ -37,29 +56,14 @@ COACHING_PT = 11.5                     # coaching font size
 COACHING_MARGINS_PT = 80               # the axes' left margin and a right margin, beside the findings' column
 CHAR_EM = 0.6                          # a generous average character width, in ems (DejaVu Sans: about 0.53)
 DPI = 100
-TITLE_PT = 13                          # panel titles (bold)
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
 MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
-BAR_HEIGHT = 0.5                       # of a timeline lane (lanes are 1 apart)
-MARK_OFFSET = BAR_HEIGHT / 2 + 0.1     # event markers sit this far above/below the lane centre
-
-INK = "#1a202c"
-MUTED = "#718096"
 MET_COLOUR = "#276749"
 NOT_MET_COLOUR = "#c53030"
-OVERLAP_COLOUR = "#e53e3e"
-TARGET_COLOUR = "#276749"
 
 # boxplot's ``orientation`` arrived in matplotlib 3.10 (and ``vert`` is deprecated since 3.11)
 HORIZONTAL_BOX = ({"orientation": "horizontal"}
                   if tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) >= (3, 10) else {"vert": False})
-
-# kind -> (legend label, marker, colour, size, filled); drawn below the actor's bar
-SMALL_MARKS = {
-    "backchannel": ("backchannel", "|", "#2f855a", 9, True),
-    "simultaneous_start": ("simultaneous start", "D", "#6b46c1", 4, True),
-    "transition_overlap": ("transition overlap", "o", "#319795", 5, False),
-}
 
 
 def report_png(result: SessionResult) -> bytes:
@@ -81,7 +85,7 @@ def report_figure(result: SessionResult) -> Figure:
     timeline, share, silences, fto = (fig.add_axes((0, 0, 1, 1)) for _ in range(4))
 
     _draw_header(fig, result, labels, height_in)
-    _draw_timeline(timeline, result, labels)
+    _draw_timeline(timeline, result)
     _draw_talk_share(share, result, labels)
     _draw_silences(silences, result)
     _draw_fto(fto, result)
@@ -128,7 +132,8 @@ def _arrange(fig: Figure, timeline: Axes, panels: tuple[Axes, Axes, Axes], coach
     top_in = panels_top + timeline_in + axis_in + title_in
     def reach_in(ax: Axes) -> float:
         """How far right of ``ax``'s left edge its title and left-aligned texts (the talk-share lines) reach."""
-        title = text_in(ax.get_title(loc="left"), FontProperties(size=TITLE_PT, weight="bold"))
+        title = text_in(ax.get_title(loc="left"), FontProperties(size=TITLE_FONT["fontsize"],
+                                                                 weight=TITLE_FONT["weight"]))
         texts = [text_in(t.get_text(), t.get_fontproperties()) for t in ax.texts if t.get_horizontalalignment() == "left"]
         return max([title, *texts])
 
@@ -184,30 +189,31 @@ def _key_figures(result: SessionResult) -> list[str]:
 # --- timeline -----------------------------------------------------------------------------
 
 
-def _draw_timeline(ax: Axes, result: SessionResult, labels: list[str]) -> None:
+def _draw_timeline(ax: Axes, result: SessionResult) -> None:
     """One lane per speaker with spurts, shaded overlaps and event markers."""
     n, fs, end_s = len(result.names), result.frame_s, _extent_s(result)
-    lane = [n - 1 - k for k in range(n)]          # first speaker on top
+    lane = lanes(n)
     for k, spurts in enumerate(result.conversation.spurts):
         if spurts:
             ax.broken_barh([(s.start * fs, s.length * fs) for s in spurts],
-                           (lane[k] - BAR_HEIGHT / 2, BAR_HEIGHT), facecolors=_colour(k), linewidth=0)
+                           (lane[k] - BAR_HEIGHT / 2, BAR_HEIGHT), facecolors=speaker_colour(k), linewidth=0)
     overlap = overlapping(result.conversation.spurts)
     if len(overlap):
-        ax.broken_barh([(lo * fs, (hi - lo) * fs) for lo, hi in overlap.tolist()], (-0.5, n),
-                       facecolors=OVERLAP_COLOUR, alpha=0.25, linewidth=0, zorder=3)
+        bottom, top = overlap_span(n)
+        ax.broken_barh([(lo * fs, (hi - lo) * fs) for lo, hi in overlap.tolist()], (bottom, top - bottom),
+                       facecolors=OVERLAP_COLOUR, alpha=OVERLAP_ALPHA, linewidth=0, zorder=3)
     _draw_interruptions(ax, result, lane, end_s)
     _draw_small_marks(ax, result, lane)
 
-    ax.set_yticks(lane, labels, fontsize=12)
-    ax.set_ylim(-0.7, n - 0.25)
+    ax.set_yticks(lane, [lane_label(name, role) for name, role in zip(result.names, result.roles)], fontsize=12)
+    ax.set_ylim(*timeline_ylim(n))
     ax.tick_params(axis="y", length=0)
     _time_axis(ax, end_s)
-    ax.grid(axis="x", color="#e2e8f0", linewidth=0.8)
+    ax.grid(axis="x", color=GRID_COLOUR, linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    _title(ax, "Timeline")
+    ax.set_title("Timeline", loc="left", **TITLE_FONT)
     ax.legend(handles=_timeline_legend(), loc="lower right", bbox_to_anchor=(1, 1), ncol=6,
               frameon=False, fontsize=10, handletextpad=0.4, columnspacing=1.4, borderaxespad=0.2)
     if not any(result.conversation.spurts):
@@ -239,24 +245,22 @@ def _draw_interruptions(ax: Axes, result: SessionResult, lane: list[int], end_s:
 def _draw_small_marks(ax: Axes, result: SessionResult, lane: list[int]) -> None:
     """Backchannels, simultaneous starts and transition overlaps below the actor's bar."""
     fs = result.frame_s
-    for kind, (_, marker, colour, size, filled) in SMALL_MARKS.items():
+    for kind in SMALL_MARKS:
         chosen = [e for e in result.conversation.events if e.kind == kind]
         if chosen:
             ax.plot([e.start * fs for e in chosen], [lane[e.speaker] - MARK_OFFSET for e in chosen],
-                    linestyle="none", marker=marker, markersize=size, color=colour,
-                    markerfacecolor=colour if filled else "white", markeredgewidth=1.3, zorder=5)
+                    linestyle="none", **small_mark_style(kind), markeredgewidth=1.3, zorder=5)
 
 
 def _timeline_legend() -> list:
     """Proxy artists for the overlap shading and every event marker."""
-    handles = [Patch(facecolor=OVERLAP_COLOUR, alpha=0.25, label="both speaking"),
+    handles = [overlap_handle(),
                Line2D([], [], linestyle="none", marker="v", markersize=9, markerfacecolor=INK,
                       markeredgecolor=INK, label="interruption, successful"),
                Line2D([], [], linestyle="none", marker="v", markersize=9, markerfacecolor="white",
                       markeredgecolor=INK, markeredgewidth=1.2, label="interruption, unsuccessful")]
-    for label, marker, colour, size, filled in SMALL_MARKS.values():
-        handles.append(Line2D([], [], linestyle="none", marker=marker, markersize=size, color=colour,
-                              markerfacecolor=colour if filled else "white", markeredgewidth=1.3, label=label))
+    for kind, (label, *_) in SMALL_MARKS.items():
+        handles.append(Line2D([], [], linestyle="none", **small_mark_style(kind), markeredgewidth=1.3, label=label))
     return handles
 
 
@@ -283,7 +287,7 @@ def _extent_s(result: SessionResult) -> float:
 
 def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None:
     """A stacked 100 % bar (trainee first), the coaching target band, and per-speaker figures."""
-    _title(ax, "Talk share")
+    ax.set_title("Talk share", loc="left", **TITLE_FONT)
     shares = [s.talk_share for s in result.speakers]
     if not any(shares):
         _note(ax, "no speech: no talk share", clear=True)
@@ -293,7 +297,7 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
     left = 0.0
     for k in order:
         width = 100 * (shares[k] or 0.0)
-        ax.barh(0, width, left=left, height=0.6, color=_colour(k), edgecolor="white", linewidth=1.5)
+        ax.barh(0, width, left=left, height=0.6, color=speaker_colour(k), edgecolor="white", linewidth=1.5)
         if width >= 10:
             ax.text(left + width / 2, 0, f"{result.names[k]}\n{width:.0f} %", ha="center", va="center",
                     color="white", fontsize=12, weight="bold")
@@ -307,7 +311,7 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
                 ha="center", va="bottom", fontsize=9.5, color=TARGET_COLOUR, weight="bold")
     for row, k in enumerate(range(len(shares))):
         ax.text(0, -0.75 - 0.33 * row, _share_line(result, k, labels[k]), ha="left", va="center",
-                fontsize=10.5, color=_colour(k))
+                fontsize=10.5, color=speaker_colour(k))
     ax.set_xlim(0, 100)
     ax.set_ylim(-0.6 - 0.33 * len(shares) - 0.2, 0.85)
     ax.set_yticks([])
@@ -315,11 +319,6 @@ def _draw_talk_share(ax: Axes, result: SessionResult, labels: list[str]) -> None
     ax.set_xlabel(share_axis_label(result.names[order[0]]))
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-
-
-def share_axis_label(first: str) -> str:
-    """The share bar's axis: it reads the share of ``first``, whose bar starts at 0 (the trainee, if any)."""
-    return f"{first}'s share of all talk time (%), from the left"
 
 
 def _share_line(result: SessionResult, k: int, label: str) -> str:
@@ -334,7 +333,7 @@ def _share_line(result: SessionResult, k: int, label: str) -> str:
 
 def _draw_silences(ax: Axes, result: SessionResult) -> None:
     """Box plot with every value as a dot: pauses and gaps (response latency) per speaker."""
-    _title(ax, "Pauses and gaps (response latency)")
+    ax.set_title("Pauses and gaps (response latency)", loc="left", **TITLE_FONT)
     fs, events = result.frame_s, result.conversation.events
     rows = []
     for kind, what in (("pause", "pauses"), ("gap", "gaps")):
@@ -343,7 +342,7 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
             figures = result.speakers[k]
             median = (figures.pauses if kind == "pause" else figures.response_latency)["median_s"]
             shown = f"median {median:.2f} s" if values and median is not None else "none"
-            rows.append((f"{name} {what}\nn={len(values)}, {shown}", values, _colour(k)))
+            rows.append((f"{name} {what}\nn={len(values)}, {shown}", values, speaker_colour(k)))
     if not any(values for _, values, _ in rows):
         _note(ax, "no pauses or gaps", clear=True)
         return
@@ -361,7 +360,7 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
     ax.set_ylim(0.4, len(rows) + 0.6)
     ax.set_xlim(left=0)
     ax.set_xlabel("seconds")
-    ax.grid(axis="x", color="#e2e8f0")
+    ax.grid(axis="x", color=GRID_COLOUR)
     ax.set_axisbelow(True)
 
 
@@ -370,7 +369,7 @@ def _draw_silences(ax: Axes, result: SessionResult) -> None:
 
 def _draw_fto(ax: Axes, result: SessionResult) -> None:
     """Histogram of floor-transfer offsets per incoming speaker, with 0 and the medians marked."""
-    _title(ax, "Floor-transfer offsets")
+    ax.set_title("Floor-transfer offsets", loc="left", **TITLE_FONT)
     fs = result.frame_s
     offsets = [[c.offset * fs for c in result.conversation.floor_changes if c.speaker == k]
                for k in range(len(result.names))]
@@ -384,10 +383,10 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
             continue
         median = result.speakers[k].fto["median_s"]
         median = float(np.median(values)) if median is None else median
-        ax.hist(values, bins=list(bins), histtype="stepfilled", alpha=0.45, color=_colour(k),
-                edgecolor=_colour(k), linewidth=1.2,
+        ax.hist(values, bins=list(bins), histtype="stepfilled", alpha=0.45, color=speaker_colour(k),
+                edgecolor=speaker_colour(k), linewidth=1.2,
                 label=f"to {result.names[k]}: median {median:+.2f} s (n={len(values)})")
-        ax.axvline(median, color=_colour(k), linestyle="--", linewidth=2)
+        ax.axvline(median, color=speaker_colour(k), linestyle="--", linewidth=2)
     ax.axvline(0, color=INK, linewidth=1.2)
     ax.set_ylim(top=ax.get_ylim()[1] * 1.3)               # headroom for the legend
     ax.legend(loc="upper left", fontsize=10, framealpha=0.9, edgecolor="none", title="incoming speaker",
@@ -395,7 +394,7 @@ def _draw_fto(ax: Axes, result: SessionResult) -> None:
     ax.set_xlabel("new speaker's start − previous one's end, s\n(← overlap | gap →)")
     ax.set_ylabel("floor changes")
     ax.yaxis.get_major_locator().set_params(integer=True)   # type: ignore[call-arg]  # a MaxNLocator
-    ax.grid(axis="y", color="#e2e8f0")
+    ax.grid(axis="y", color=GRID_COLOUR)
     ax.set_axisbelow(True)
 
 
@@ -406,7 +405,7 @@ def _draw_coaching(ax: Axes, result: SessionResult, coaching: list[CoachingItem]
     """Each coaching item: its verdict against the target, then what was found (``findings``: its lines)."""
     trainee = result.names[result.roles.index("trainee")] if "trainee" in result.roles else ""
     ax.set_axis_off()
-    _title(ax, f"Coaching for {trainee}")
+    ax.set_title(f"Coaching for {trainee}", loc="left", **TITLE_FONT)
     step = 1 / sum(len(lines) for lines in findings)
     line = 0
     for item, lines in zip(coaching, findings):
@@ -427,15 +426,6 @@ def _wrap_finding(message: str) -> list[str]:
 
 
 # --- small helpers ------------------------------------------------------------------------
-
-
-def _title(ax: Axes, text: str) -> None:
-    """A panel's title, at its top left."""
-    ax.set_title(text, loc="left", fontsize=TITLE_PT, weight="bold", color=INK)
-
-
-def _colour(k: int) -> str:
-    return SPEAKER_COLOURS[k % len(SPEAKER_COLOURS)]
 
 
 def _fmt_s(value: float | None) -> str:

@@ -1,8 +1,11 @@
 """What a trainee sees during a live session: the blitted plot window and the console status line.
 
-Both are a ``Display``: the live loop shows each snapshot, waits, and stops when the display is closed;
-``NoDisplay`` shows nothing (a session run by a program). May import ``live.view`` and matplotlib (only
-``plot``).
+``plot`` lays the window out (a lane and a column of counts per speaker), ``blit`` redraws and blits it
+part by part, ``text_cache`` draws its changing texts from cached bitmaps; ``status_line`` is the console
+line. Both displays are a ``Display``: the live loop shows each snapshot, waits, and stops when the
+display is closed; ``NoDisplay`` shows nothing (a session run by a program). They read ``live.view``
+snapshots and may import ``core`` and ``report`` (the window takes the look of report.png from
+``report.style``); never ``io`` or ``cli``.
 """
 from __future__ import annotations
 
