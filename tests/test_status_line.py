@@ -27,6 +27,15 @@ def test_status_text_has_every_figure():
     assert "dropped" not in text and "!!" not in text
 
 
+def test_status_text_for_three_speakers_names_each_ones_counts():
+    text = status_text(snapshot(names=("maya", "sam", "kim"), roles=("trainee", "client", "client"),
+                                talk_s=(30.0, 50.0, 20.0), share=(0.3, 0.5, 0.2), interruptions=(2, 1, 0),
+                                backchannels=(4, 0, 3)))
+    for part in ("talk maya 30% / sam 50% / kim 20% (target maya 20%-40%)", "interruptions made maya 2, sam 1, kim 0",
+                 "backchannels made maya 4, sam 0, kim 3"):
+        assert part in text, part
+
+
 def test_status_text_shows_cues_drops_and_hides_what_is_unknown():
     text = status_text(snapshot(cues=("maya interrupted sam",), dropped_blocks=2, share=None, silence_s=0.0,
                                 last_latency_s=None, last_responder=None))

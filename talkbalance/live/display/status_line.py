@@ -12,16 +12,17 @@ PLAIN_EVERY_S = 10.0       # when the output is not a terminal, print a full lin
 
 def status_text(snap: Snapshot) -> str:
     """The figures of the live plot as one line of text."""
-    a, b = snap.names
+    names = snap.names
     minutes, seconds = divmod(int(snap.now_s), 60)
     parts = [f"{minutes:02d}:{seconds:02d}"]
     if snap.share is not None:
-        share = f"talk {a} {snap.share[0]:.0%} / {b} {snap.share[1]:.0%}"
+        share = "talk " + " / ".join(f"{name} {part:.0%}" for name, part in zip(names, snap.share))
         if snap.share_band is not None and snap.trainee is not None:
-            share += f" (target {snap.names[snap.trainee]} {snap.share_band[0]:.0%}-{snap.share_band[1]:.0%})"
+            share += f" (target {names[snap.trainee]} {snap.share_band[0]:.0%}-{snap.share_band[1]:.0%})"
         parts.append(share)
-    parts.append(f"interruptions made {a}→{b} {snap.interruptions[0]}, {b}→{a} {snap.interruptions[1]}")
-    parts.append(f"backchannels made {a} {snap.backchannels[0]}, {b} {snap.backchannels[1]}")
+    parts.append("interruptions made " + ", ".join(f"{_whom(names, k)} {count}"
+                                                   for k, count in enumerate(snap.interruptions)))
+    parts.append("backchannels made " + ", ".join(f"{name} {count}" for name, count in zip(names, snap.backchannels)))
     if snap.silence_s > 0 and snap.last_speaker is not None:
         parts.append(f"silence {snap.silence_s:.1f} s after {snap.names[snap.last_speaker]}")
     if snap.last_latency_s is not None and snap.last_responder is not None:
@@ -30,6 +31,12 @@ def status_text(snap: Snapshot) -> str:
         parts.append(f"dropped blocks {snap.dropped_blocks}")
     parts += [f"!! {cue}" for cue in snap.cues]
     return " | ".join(parts)
+
+
+def _whom(names: tuple[str, ...], k: int) -> str:
+    """``maya→sam`` when speaker ``k`` can only have interrupted one other, else their name."""
+    others = [name for j, name in enumerate(names) if j != k]
+    return f"{names[k]}→{others[0]}" if len(others) == 1 else names[k]
 
 
 class StatusLine:
