@@ -1,6 +1,8 @@
 """Per-channel voice activity with webrtcvad, one decision per frame."""
 from __future__ import annotations
 
+from itertools import repeat
+
 import _webrtcvad
 import numpy as np
 import webrtcvad
@@ -11,7 +13,9 @@ class FrameVad:
 
     Calls webrtcvad's C entry point directly: ``Vad.is_speech`` only re-checks the
     buffer length in Python before calling it, which costs a third of the VAD
-    time at 10 ms frames. ``tests/test_vad.py`` checks both give the same flags.
+    time at 10 ms frames; each frame is a row of the block (no copies), and the
+    calls are mapped rather than looped in Python. ``tests/test_vad.py`` checks
+    both give the same flags.
     """
 
     def __init__(self, aggressiveness: int, rate_hz: int, frame_samples: int):
@@ -21,8 +25,9 @@ class FrameVad:
 
     def decide(self, samples: np.ndarray) -> np.ndarray:
         """Speech flags for consecutive whole frames of 16-bit ``samples`` (1-D int16)."""
-        buf = memoryview(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
-        n, step = self.frame_samples, 2 * self.frame_samples
-        process, handle, rate = _webrtcvad.process, self._vad._vad, self.rate_hz
-        return np.array([process(handle, rate, buf[i:i + step], n) for i in range(0, len(buf) - step + 1, step)],
-                        dtype=bool)
+        n = self.frame_samples
+        frames = len(samples) // n
+        rows = np.ascontiguousarray(samples[:frames * n], dtype=np.int16).reshape(frames, n)   # a buffer per frame
+        calls = map(_webrtcvad.process, repeat(self._vad._vad, frames), repeat(self.rate_hz, frames), rows,
+                    repeat(n, frames))
+        return np.fromiter(calls, dtype=bool, count=frames)
