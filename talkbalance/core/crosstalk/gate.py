@@ -263,15 +263,15 @@ class ChannelState:
             floors.append(floor)
         return floors
 
-    def update_own(self, coherent: bool) -> None:
+    def update_own(self, coherent: bool) -> bool:
         """Hop boundary: recompute the wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
         have come (so when they change depends on the voice, not on where the hops fall); in a coherent regime
-        from the frames the correlation lag attributed, else from those the louder mic did."""
+        from the frames the correlation lag attributed, else from those the louder mic did. Whether they were."""
         first, second = (self.by_lag, self.by_level) if coherent else (self.by_level, self.by_lag)
         ring = first if first.count >= MIN_OWN else second
         self.own_frames = ring.count
         if ring.count < MIN_OWN or (ring.fresh < UPDATE_EVERY and self.speech is not None):
-            return
+            return False
         ring.fresh = 0
         if ring.count >= 2 * STEP_FRAMES:   # a gain step (a knocked mic, a head turn): start again after it
             old, new = _medians(ring.filled()), _medians(ring.recent(STEP_FRAMES))
@@ -287,6 +287,7 @@ class ChannelState:
         self.speech = float(10 ** (levels[m // 2] / 10))
         self.own_ild_db = float(ilds[m // 2])
         self.own_ild_low_db = float(ilds[int(BLEED_QUANTILE * m)])
+        return True
 
     def forget_ild(self) -> None:
         """The ILD learned is not to be trusted (see ``CrosstalkGate._update_own``)."""
@@ -446,13 +447,15 @@ class CrosstalkGate:
         for h in range(hops):
             a, b = h * H, (h + 1) * H
             self._add_segment(first + max(a, before) - before, first + b - before)
+            changed = False                                 # something the snapshots hold
             for ch, (own_db, own_ild_db), end in zip(self.channels, own, ends):
-                ch.noise = floors[ch.index][h]
+                if floors[ch.index][h] != ch.noise:
+                    ch.noise, changed = floors[ch.index][h], True
                 lo = end[h - 1] if h else 0
                 if end[h] > lo:
                     ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
-            self._adapt(stretch, a, b)
-            self._state = self._current_states()
+            if self._adapt(stretch, a, b) or changed:
+                self._state = self._current_states()
             if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
                                      self._hops * H >= self._hold_frames):
                 self._release()
@@ -461,8 +464,14 @@ class CrosstalkGate:
         self._hop_energy, self._hop_vad = energy[:, filled:].copy(), vad[:, filled:].copy()
 
     def _add_segment(self, start: int, stop: int) -> None:
+        """Frames ``start`` to ``stop`` are decided with the current snapshots (one segment with the frames just
+        before when those had the same)."""
         if stop > start:
-            self._segments.append(_Segment(start, stop, self._state))
+            last = self._segments[-1] if self._segments else None
+            if last is not None and last.states is self._state and last.stop == start:
+                self._segments[-1] = last._replace(stop=stop)
+            else:
+                self._segments.append(_Segment(start, stop, self._state))
 
     def _release(self) -> None:
         """The first frames waited for the voices to be learned: decide them all with what is known now."""
@@ -474,13 +483,17 @@ class CrosstalkGate:
         first, second = self.channels
         return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self, stretch: _Hop, start: int, stop: int) -> None:
+    def _adapt(self, stretch: _Hop, start: int, stop: int) -> bool:
         """Learn the rest from the hop just filled, frames ``start`` to ``stop`` of ``stretch`` (its noise floor
-        and clear own speech are learned)."""
+        and clear own speech are learned); whether anything the snapshots hold may have changed."""
         self._hops += 1
         pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
         correlate = not self.learned or self._hops % pace == 0
         bands = self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0
+        if not correlate and not bands:     # only own speech came: the filters and residuals just age
+            for ch in self.channels:
+                ch.canceller.update()
+            return self._update_own()
         if correlate:
             hop = stretch.part(start, stop, self.frame_samples, self.history)
             frames = self._candidates(hop.energy, hop.vad)
@@ -492,17 +505,20 @@ class CrosstalkGate:
         for ch in self.channels:
             ch.canceller.update()
             ch.update_residual()
+        return True
 
-    def _update_own(self) -> None:
+    def _update_own(self) -> bool:
         """Each wearer's own-speech statistics; unless they are two voices each louder in their own mic,
-        no ILD is learned."""
+        no ILD is learned. Whether any were recomputed."""
         coherent = self._coherence.coherent
-        for ch in self.channels:
-            ch.update_own(coherent)
+        updated = [ch.update_own(coherent) for ch in self.channels]
+        if not any(updated):
+            return False
         ild_1, ild_2 = (ch.own_ild_db for ch in self.channels)
         if ild_1 is not None and ild_2 is not None and ild_1 + ild_2 < 2 * MIN_ATTENUATION_DB:
             for ch in self.channels:
                 ch.forget_ild()
+        return True
 
     def _learn_band_bleed(self, hop: _Hop) -> None:
         """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
