@@ -405,13 +405,18 @@ class CrosstalkGate:
         F, L = energy.shape[1], self.frame_samples
         history = np.concatenate((self._last_energies, energy), axis=1)
         self._last_energies = history[:, -(TALK_HOLD_FRAMES - 1):]
-        windows = sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
+        # each frame's energy with those of the frames before it: ``earlier[j]`` is ``j`` frames back
+        earlier = [history[:, TALK_HOLD_FRAMES - 1 - j:history.shape[1] - j] for j in range(TALK_HOLD_FRAMES)]
+        reference = np.maximum(earlier[0], earlier[1])          # the loudest of this frame and the one before
+        recent = reference
+        for back in earlier[2:]:
+            recent = np.maximum(recent, back)
         base = self._energy.shape[1]
         self._samples = np.concatenate((self._samples, samples))
         self._energy = np.concatenate((self._energy, energy), axis=1)
         self._vad = np.concatenate((self._vad, vad), axis=1)
-        self._reference = np.concatenate((self._reference, windows[:, :, -2:].max(axis=2)), axis=1)
-        self._recent = np.concatenate((self._recent, windows.max(axis=2)), axis=1)
+        self._reference = np.concatenate((self._reference, reference), axis=1)
+        self._recent = np.concatenate((self._recent, recent), axis=1)
         start = 0
         if not self._sounding:               # the hops start with the first sound, wherever it is
             sound = np.flatnonzero((energy > MIN_ENERGY).any(axis=0))
