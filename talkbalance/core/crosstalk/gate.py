@@ -125,6 +125,14 @@ class _Segment(NamedTuple):
     states: tuple[ChannelSnapshot, ChannelSnapshot] | None
 
 
+class _Correlation(NamedTuple):
+    """A hop's candidate frames (hop-relative), their correlation strengths and lags (see ``_correlate``)."""
+
+    frames: np.ndarray
+    rho: np.ndarray
+    lag: np.ndarray
+
+
 class _Hop(NamedTuple):
     """Frames to learn from: their samples (with ``history`` samples before them), and per frame (2, frames)
     their energy, vad and level (dB)."""
@@ -449,6 +457,7 @@ class CrosstalkGate:
         own = [(level_db[k, clear[k]], ild_db[k, clear[k]]) for k in range(CHANNELS)]   # the wearers' voices
         stretch = _Hop(samples, energy, vad, level_db)
         ends = np.cumsum(clear.reshape(CHANNELS, hops, H).sum(axis=2), axis=1).tolist()    # ... up to each hop's end
+        correlations = self._correlations(stretch, hops)
         for h in range(hops):
             a, b = h * H, (h + 1) * H
             self._add_segment(first + max(a, before) - before, first + b - before)
@@ -459,7 +468,7 @@ class CrosstalkGate:
                 lo = end[h - 1] if h else 0
                 if end[h] > lo:
                     ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
-            if self._adapt(stretch, a, b) or changed:
+            if self._adapt(stretch, a, b, correlations.get(h)) or changed:
                 self._state = self._current_states()
             if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
                                      self._hops * H >= self._hold_frames):
@@ -488,22 +497,19 @@ class CrosstalkGate:
         first, second = self.channels
         return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self, stretch: _Hop, start: int, stop: int) -> bool:
+    def _adapt(self, stretch: _Hop, start: int, stop: int, correlation: _Correlation | None) -> bool:
         """Learn the rest from the hop just filled, frames ``start`` to ``stop`` of ``stretch`` (its noise floor
-        and clear own speech are learned); whether anything the snapshots hold may have changed."""
+        and clear own speech are learned; ``correlation``: its candidates' if it may be correlated); whether
+        anything the snapshots hold may have changed."""
         self._hops += 1
-        pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
-        correlate = not self.learned or self._hops % pace == 0
+        correlate = self._correlates(self._hops)
         bands = self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0
         if not correlate and not bands:     # only own speech came: the filters and residuals just age
             for ch in self.channels:
                 ch.canceller.update()
             return self._update_own()
-        if correlate:
-            hop = stretch.part(start, stop, self.frame_samples, self.history)
-            frames = self._candidates(hop.energy, hop.vad)
-            if len(frames):
-                self._learn_correlated(hop, frames)
+        if correlate and correlation is not None and len(correlation.frames):
+            self._learn_correlated(stretch.part(start, stop, self.frame_samples, self.history), correlation)
         self._update_own()
         if bands:
             self._learn_band_bleed(stretch.part(start, stop, self.frame_samples, self.history))
@@ -553,6 +559,24 @@ class CrosstalkGate:
     def _every_hops(self, seconds: float) -> int:
         return max(1, int(round(seconds / self.hop_s)))
 
+    def _correlates(self, hop: int) -> bool:
+        """Whether the ``hop``-th hop's correlations are examined."""
+        return not self.learned or hop % self._correlate_every_hops[hop >= self._settled_after_hops] == 0
+
+    def _correlations(self, stretch: _Hop, hops: int) -> dict[int, _Correlation]:
+        """The candidates' correlations of each of the ``hops`` filled hops of ``stretch`` that may be examined
+        (every one while the voices are learned), worked out together; by hop, frames relative to it."""
+        H = self.hop_frames
+        due = [h for h in range(hops) if self._correlates(self._hops + 1 + h)]
+        picked = [self._candidates(stretch.energy[:, h * H:(h + 1) * H], stretch.vad[:, h * H:(h + 1) * H])
+                  for h in due]
+        if not sum(len(frames) for frames in picked):
+            return {}
+        rho, lag = self._correlate(stretch.samples, np.concatenate([h * H + f for h, f in zip(due, picked)]))
+        bounds = np.cumsum([0] + [len(frames) for frames in picked]).tolist()
+        return {h: _Correlation(frames, rho[lo:hi], lag[lo:hi])
+                for h, frames, lo, hi in zip(due, picked, bounds, bounds[1:])}
+
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (hop-relative indices)."""
         picked = np.zeros(energy.shape[1], dtype=bool)
@@ -561,10 +585,10 @@ class CrosstalkGate:
             picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
         return np.flatnonzero(picked)
 
-    def _learn_correlated(self, hop: _Hop, frames: np.ndarray) -> None:
-        """Examine the correlation of the hop's ``frames``: who was heard first, and the leak filters."""
+    def _learn_correlated(self, hop: _Hop, correlation: _Correlation) -> None:
+        """Examine the correlation of the hop's candidate frames: who was heard first, and the leak filters."""
         level_db = hop.level_db
-        rho, lag = self._correlate(hop.samples, frames)
+        frames, rho, lag = correlation
         correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
         source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
         self._coherence.add(correlated)
