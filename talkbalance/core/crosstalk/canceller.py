@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 FORGET_PER_S = 0.99         # older statistics fade by this factor every second
 RIDGE = 1e-4                 # regularisation, relative to the mean partner power
@@ -82,7 +82,9 @@ class BleedCanceller:
         m, n = own.shape
         length = partner.shape[1]
         padded = np.concatenate((np.zeros((m, self.taps - 1)), partner), axis=1)
-        earlier = sliding_window_view(padded, length, axis=1)[:, ::-1]   # [s, d]: partner d samples earlier
+        # [s, d]: partner d samples earlier (``sliding_window_view(padded, length, axis=1)[:, ::-1]``, without its checks)
+        earlier = as_strided(padded[:, self.taps - 1:], (m, self.taps, length),
+                             (padded.strides[0], -padded.strides[1], padded.strides[1]), writeable=False)
         sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
         np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
         window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term

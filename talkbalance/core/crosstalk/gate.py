@@ -353,6 +353,9 @@ class CrosstalkGate:
         self._coherence = _Coherence()
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
+        # a correlation's channel-1 stretch and the wider channel-2 one, relative to the stretch's end
+        self._stretch_offsets = np.arange(self._window) - self._window
+        self._wide_offsets = np.arange(self._window + 2 * self.max_lag) - self._window - self.max_lag
         self._bands = BandAnalyser(rate_hz, frame_samples)
         self.frame_s = frame_s
         self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
@@ -629,10 +632,8 @@ class CrosstalkGate:
         """
         D, W, n = self.max_lag, self._window, self._fft
         ends = self.history + (frames + 1) * self.frame_samples - D      # exclusive end of channel-1 stretch
-        idx = ends[:, None] - W + np.arange(W)[None, :]
-        a = padded[idx, 0] * self._hann
-        wide = ends[:, None] - W - D + np.arange(W + 2 * D)[None, :]
-        b = padded[wide, 1]
+        a = padded[ends[:, None] + self._stretch_offsets, 0] * self._hann
+        b = padded[ends[:, None] + self._wide_offsets, 1]
         cross = np.conj(np.fft.rfft(a, n)) * np.fft.rfft(b, n)
         phat = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[:, :2 * D + 1]
         peak = np.argmax(phat, axis=1)
