@@ -66,6 +66,7 @@ class BleedCanceller:
         i, j = np.arange(taps)[:, None], np.arange(taps)[None, :]
         self._lags = np.abs(i - j)                       # gram[i, j] sums partner(m - i) * partner(m - j)
         self._first = (taps - 1) - np.minimum(i, j)      # over m from this index of the later sample
+        self._windows: dict[int, np.ndarray] = {}        # by stretch length: see ``learn``
         self._gram = np.zeros((taps, taps))
         self._cross = np.zeros(taps)
         self._fade = 1.0                # the fading the statistics still owe (applied when they are next used)
@@ -87,7 +88,9 @@ class BleedCanceller:
                              (padded.strides[0], -padded.strides[1], padded.strides[1]), writeable=False)
         sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
         np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
-        window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term
+        window = self._windows.get(length)              # flat index of each sum's first term
+        if window is None:
+            window = self._windows[length] = (self._lags * (length + 1) + self._first).ravel()
         self._settle_fade()
         self._gram += (sums.ravel()[window + n] - sums.ravel()[window]).reshape(self.taps, self.taps)
         self._cross += sum((np.correlate(p, o, "valid") for p, o in zip(partner, own)), np.zeros(self.taps))[::-1]

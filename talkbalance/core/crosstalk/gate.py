@@ -356,6 +356,9 @@ class CrosstalkGate:
         # a correlation's channel-1 stretch and the wider channel-2 one, relative to the stretch's end
         self._stretch_offsets = np.arange(self._window) - self._window
         self._wide_offsets = np.arange(self._window + 2 * self.max_lag) - self._window - self.max_lag
+        # a frame's samples, and the partner's it is learned from (``max_lag`` more before them), relative to its start
+        self._frame_offsets = np.arange(frame_samples)
+        self._leak_offsets = np.arange(frame_samples + self.max_lag) - self.max_lag
         self._bands = BandAnalyser(rate_hz, frame_samples)
         self.frame_s = frame_s
         self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
@@ -597,18 +600,19 @@ class CrosstalkGate:
         self._coherence.add(correlated)
         for ch in self.channels:
             t = frames[correlated & (source == ch.index)]
-            ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
+            if len(t):
+                ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
         if not self.cfg.cancel_bleed or (self._coherence.judged and not self._coherence.coherent):
             return                                  # a room's bleed is no copy a short filter could cancel
-        L, D, padded = self.frame_samples, self.max_lag, hop.samples
+        L, padded = self.frame_samples, hop.samples
         for ch in self.channels:
             r, src = ch.index, ch.partner           # the partner's voice, leaking into this mic
             t = frames[correlated & (source == src)]
             if not len(t):
                 continue
             starts = self.history + t * L
-            ch.canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
-                               padded[starts[:, None] + np.arange(L), r])
+            ch.canceller.learn(padded[starts[:, None] + self._leak_offsets, src],
+                               padded[starts[:, None] + self._frame_offsets, r])
             low = self.channels[src].own_ild_low_db
             if low is not None:         # what is left is measured on bleed alone, not while both talk
                 t = t[level_db[r, t] - level_db[src, t] <= -low + self.cfg.margin_db]
