@@ -28,7 +28,8 @@ run, or within ``CHAIN_BEFORE_S`` / ``CHAIN_AFTER_S`` when joined to it without 
 gaps the partner's louder voice masks are filled (``masked_gap_s``).
 
 Learning is done hop by hop (every ``adapt_every_s``, from the first sound on; what depends on
-the energies alone is worked out for all the hops a block fills at once), and each frame is
+the energies alone, and the correlations, are worked out for all the hops a block fills at once;
+a hop with nothing new to learn from leaves the snapshots as they were), and each frame is
 decided with the state of its hop's start, so results do not depend on block sizes. The first
 frames wait: they are decided once both wearers' voices are learned (or ``learn_first_s`` has
 passed), with what was learned by then, so a conversation gets the same figures wherever it
