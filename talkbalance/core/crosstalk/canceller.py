@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 FORGET_PER_S = 0.99         # older statistics fade by this factor every second
 RIDGE = 1e-4                 # regularisation, relative to the mean partner power
@@ -66,6 +66,7 @@ class BleedCanceller:
         i, j = np.arange(taps)[:, None], np.arange(taps)[None, :]
         self._lags = np.abs(i - j)                       # gram[i, j] sums partner(m - i) * partner(m - j)
         self._first = (taps - 1) - np.minimum(i, j)      # over m from this index of the later sample
+        self._windows: dict[int, np.ndarray] = {}        # by stretch length: see ``learn``
         self._gram = np.zeros((taps, taps))
         self._cross = np.zeros(taps)
         self._fade = 1.0                # the fading the statistics still owe (applied when they are next used)
@@ -82,10 +83,14 @@ class BleedCanceller:
         m, n = own.shape
         length = partner.shape[1]
         padded = np.concatenate((np.zeros((m, self.taps - 1)), partner), axis=1)
-        earlier = sliding_window_view(padded, length, axis=1)[:, ::-1]   # [s, d]: partner d samples earlier
+        # [s, d]: partner d samples earlier (``sliding_window_view(padded, length, axis=1)[:, ::-1]``, without its checks)
+        earlier = as_strided(padded[:, self.taps - 1:], (m, self.taps, length),
+                             (padded.strides[0], -padded.strides[1], padded.strides[1]), writeable=False)
         sums = np.zeros((self.taps, length + 1))      # over all stretches: they share n, so their sums add
         np.cumsum(np.einsum("st,sdt->dt", partner, earlier), axis=1, out=sums[:, 1:])
-        window = (self._lags * (length + 1) + self._first).ravel()      # flat index of each sum's first term
+        window = self._windows.get(length)              # flat index of each sum's first term
+        if window is None:
+            window = self._windows[length] = (self._lags * (length + 1) + self._first).ravel()
         self._settle_fade()
         self._gram += (sums.ravel()[window + n] - sums.ravel()[window]).reshape(self.taps, self.taps)
         self._cross += sum((np.correlate(p, o, "valid") for p, o in zip(partner, own)), np.zeros(self.taps))[::-1]

@@ -28,7 +28,8 @@ run, or within ``CHAIN_BEFORE_S`` / ``CHAIN_AFTER_S`` when joined to it without 
 gaps the partner's louder voice masks are filled (``masked_gap_s``).
 
 Learning is done hop by hop (every ``adapt_every_s``, from the first sound on; what depends on
-the energies alone is worked out for all the hops a block fills at once), and each frame is
+the energies alone, and the correlations, are worked out for all the hops a block fills at once;
+a hop with nothing new to learn from leaves the snapshots as they were), and each frame is
 decided with the state of its hop's start, so results do not depend on block sizes. The first
 frames wait: they are decided once both wearers' voices are learned (or ``learn_first_s`` has
 passed), with what was learned by then, so a conversation gets the same figures wherever it
@@ -123,6 +124,14 @@ class _Segment(NamedTuple):
     start: int
     stop: int
     states: tuple[ChannelSnapshot, ChannelSnapshot] | None
+
+
+class _Correlation(NamedTuple):
+    """A hop's candidate frames (hop-relative), their correlation strengths and lags (see ``_correlate``)."""
+
+    frames: np.ndarray
+    rho: np.ndarray
+    lag: np.ndarray
 
 
 class _Hop(NamedTuple):
@@ -263,15 +272,15 @@ class ChannelState:
             floors.append(floor)
         return floors
 
-    def update_own(self, coherent: bool) -> None:
+    def update_own(self, coherent: bool) -> bool:
         """Hop boundary: recompute the wearer's statistics once ``UPDATE_EVERY`` new frames of their clear speech
         have come (so when they change depends on the voice, not on where the hops fall); in a coherent regime
-        from the frames the correlation lag attributed, else from those the louder mic did."""
+        from the frames the correlation lag attributed, else from those the louder mic did. Whether they were."""
         first, second = (self.by_lag, self.by_level) if coherent else (self.by_level, self.by_lag)
         ring = first if first.count >= MIN_OWN else second
         self.own_frames = ring.count
         if ring.count < MIN_OWN or (ring.fresh < UPDATE_EVERY and self.speech is not None):
-            return
+            return False
         ring.fresh = 0
         if ring.count >= 2 * STEP_FRAMES:   # a gain step (a knocked mic, a head turn): start again after it
             old, new = _medians(ring.filled()), _medians(ring.recent(STEP_FRAMES))
@@ -287,6 +296,7 @@ class ChannelState:
         self.speech = float(10 ** (levels[m // 2] / 10))
         self.own_ild_db = float(ilds[m // 2])
         self.own_ild_low_db = float(ilds[int(BLEED_QUANTILE * m)])
+        return True
 
     def forget_ild(self) -> None:
         """The ILD learned is not to be trusted (see ``CrosstalkGate._update_own``)."""
@@ -344,6 +354,12 @@ class CrosstalkGate:
         self._coherence = _Coherence()
         self._window = CORRELATION_FRAMES * frame_samples - self.max_lag
         self._hann = np.hanning(self._window).astype(np.float32)
+        # a correlation's channel-1 stretch and the wider channel-2 one, relative to the stretch's end
+        self._stretch_offsets = np.arange(self._window) - self._window
+        self._wide_offsets = np.arange(self._window + 2 * self.max_lag) - self._window - self.max_lag
+        # a frame's samples, and the partner's it is learned from (``max_lag`` more before them), relative to its start
+        self._frame_offsets = np.arange(frame_samples)
+        self._leak_offsets = np.arange(frame_samples + self.max_lag) - self.max_lag
         self._bands = BandAnalyser(rate_hz, frame_samples)
         self.frame_s = frame_s
         self.history = max((CORRELATION_FRAMES - 1) * frame_samples + self.max_lag,   # samples kept before a frame
@@ -404,13 +420,18 @@ class CrosstalkGate:
         F, L = energy.shape[1], self.frame_samples
         history = np.concatenate((self._last_energies, energy), axis=1)
         self._last_energies = history[:, -(TALK_HOLD_FRAMES - 1):]
-        windows = sliding_window_view(history, TALK_HOLD_FRAMES, axis=1)
+        # each frame's energy with those of the frames before it: ``earlier[j]`` is ``j`` frames back
+        earlier = [history[:, TALK_HOLD_FRAMES - 1 - j:history.shape[1] - j] for j in range(TALK_HOLD_FRAMES)]
+        reference = np.maximum(earlier[0], earlier[1])          # the loudest of this frame and the one before
+        recent = reference
+        for back in earlier[2:]:
+            recent = np.maximum(recent, back)
         base = self._energy.shape[1]
         self._samples = np.concatenate((self._samples, samples))
         self._energy = np.concatenate((self._energy, energy), axis=1)
         self._vad = np.concatenate((self._vad, vad), axis=1)
-        self._reference = np.concatenate((self._reference, windows[:, :, -2:].max(axis=2)), axis=1)
-        self._recent = np.concatenate((self._recent, windows.max(axis=2)), axis=1)
+        self._reference = np.concatenate((self._reference, reference), axis=1)
+        self._recent = np.concatenate((self._recent, recent), axis=1)
         start = 0
         if not self._sounding:               # the hops start with the first sound, wherever it is
             sound = np.flatnonzero((energy > MIN_ENERGY).any(axis=0))
@@ -443,16 +464,19 @@ class CrosstalkGate:
         own = [(level_db[k, clear[k]], ild_db[k, clear[k]]) for k in range(CHANNELS)]   # the wearers' voices
         stretch = _Hop(samples, energy, vad, level_db)
         ends = np.cumsum(clear.reshape(CHANNELS, hops, H).sum(axis=2), axis=1).tolist()    # ... up to each hop's end
+        correlations = self._correlations(stretch, hops)
         for h in range(hops):
             a, b = h * H, (h + 1) * H
             self._add_segment(first + max(a, before) - before, first + b - before)
+            changed = False                                 # something the snapshots hold
             for ch, (own_db, own_ild_db), end in zip(self.channels, own, ends):
-                ch.noise = floors[ch.index][h]
+                if floors[ch.index][h] != ch.noise:
+                    ch.noise, changed = floors[ch.index][h], True
                 lo = end[h - 1] if h else 0
                 if end[h] > lo:
                     ch.by_level.extend(own_db[lo:end[h]], own_ild_db[lo:end[h]])
-            self._adapt(stretch, a, b)
-            self._state = self._current_states()
+            if self._adapt(stretch, a, b, correlations.get(h)) or changed:
+                self._state = self._current_states()
             if not self.learned and (min(ch.own_frames for ch in self.channels) >= LEARNED_OWN or
                                      self._hops * H >= self._hold_frames):
                 self._release()
@@ -461,8 +485,14 @@ class CrosstalkGate:
         self._hop_energy, self._hop_vad = energy[:, filled:].copy(), vad[:, filled:].copy()
 
     def _add_segment(self, start: int, stop: int) -> None:
+        """Frames ``start`` to ``stop`` are decided with the current snapshots (one segment with the frames just
+        before when those had the same)."""
         if stop > start:
-            self._segments.append(_Segment(start, stop, self._state))
+            last = self._segments[-1] if self._segments else None
+            if last is not None and last.states is self._state and last.stop == start:
+                self._segments[-1] = last._replace(stop=stop)
+            else:
+                self._segments.append(_Segment(start, stop, self._state))
 
     def _release(self) -> None:
         """The first frames waited for the voices to be learned: decide them all with what is known now."""
@@ -474,35 +504,39 @@ class CrosstalkGate:
         first, second = self.channels
         return first.snapshot(second), second.snapshot(first)
 
-    def _adapt(self, stretch: _Hop, start: int, stop: int) -> None:
+    def _adapt(self, stretch: _Hop, start: int, stop: int, correlation: _Correlation | None) -> bool:
         """Learn the rest from the hop just filled, frames ``start`` to ``stop`` of ``stretch`` (its noise floor
-        and clear own speech are learned)."""
+        and clear own speech are learned; ``correlation``: its candidates' if it may be correlated); whether
+        anything the snapshots hold may have changed."""
         self._hops += 1
-        pace = self._correlate_every_hops[self._hops >= self._settled_after_hops]
-        correlate = not self.learned or self._hops % pace == 0
+        correlate = self._correlates(self._hops)
         bands = self.cfg.band_bleed and self._hops % LEARN_BANDS_EVERY == 0
-        if correlate:
-            hop = stretch.part(start, stop, self.frame_samples, self.history)
-            frames = self._candidates(hop.energy, hop.vad)
-            if len(frames):
-                self._learn_correlated(hop, frames)
+        if not correlate and not bands:     # only own speech came: the filters and residuals just age
+            for ch in self.channels:
+                ch.canceller.update()
+            return self._update_own()
+        if correlate and correlation is not None and len(correlation.frames):
+            self._learn_correlated(stretch.part(start, stop, self.frame_samples, self.history), correlation)
         self._update_own()
         if bands:
             self._learn_band_bleed(stretch.part(start, stop, self.frame_samples, self.history))
         for ch in self.channels:
             ch.canceller.update()
             ch.update_residual()
+        return True
 
-    def _update_own(self) -> None:
+    def _update_own(self) -> bool:
         """Each wearer's own-speech statistics; unless they are two voices each louder in their own mic,
-        no ILD is learned."""
+        no ILD is learned. Whether any were recomputed."""
         coherent = self._coherence.coherent
-        for ch in self.channels:
-            ch.update_own(coherent)
+        updated = [ch.update_own(coherent) for ch in self.channels]
+        if not any(updated):
+            return False
         ild_1, ild_2 = (ch.own_ild_db for ch in self.channels)
         if ild_1 is not None and ild_2 is not None and ild_1 + ild_2 < 2 * MIN_ATTENUATION_DB:
             for ch in self.channels:
                 ch.forget_ild()
+        return True
 
     def _learn_band_bleed(self, hop: _Hop) -> None:
         """The hop's frames where one partner talks alone (their mic hears them clearly, and louder than all
@@ -532,6 +566,24 @@ class CrosstalkGate:
     def _every_hops(self, seconds: float) -> int:
         return max(1, int(round(seconds / self.hop_s)))
 
+    def _correlates(self, hop: int) -> bool:
+        """Whether the ``hop``-th hop's correlations are examined."""
+        return not self.learned or hop % self._correlate_every_hops[hop >= self._settled_after_hops] == 0
+
+    def _correlations(self, stretch: _Hop, hops: int) -> dict[int, _Correlation]:
+        """The candidates' correlations of each of the ``hops`` filled hops of ``stretch`` that may be examined
+        (every one while the voices are learned), worked out together; by hop, frames relative to it."""
+        H = self.hop_frames
+        due = [h for h in range(hops) if self._correlates(self._hops + 1 + h)]
+        picked = [self._candidates(stretch.energy[:, h * H:(h + 1) * H], stretch.vad[:, h * H:(h + 1) * H])
+                  for h in due]
+        if not sum(len(frames) for frames in picked):
+            return {}
+        rho, lag = self._correlate(stretch.samples, np.concatenate([h * H + f for h, f in zip(due, picked)]))
+        bounds = np.cumsum([0] + [len(frames) for frames in picked]).tolist()
+        return {h: _Correlation(frames, rho[lo:hi], lag[lo:hi])
+                for h, frames, lo, hi in zip(due, picked, bounds, bounds[1:])}
+
     def _candidates(self, energy: np.ndarray, vad: np.ndarray) -> np.ndarray:
         """The loudest speech frames of each channel in the hop (hop-relative indices)."""
         picked = np.zeros(energy.shape[1], dtype=bool)
@@ -540,27 +592,28 @@ class CrosstalkGate:
             picked[idx[np.argsort(energy[k, idx])[::-1][:CANDIDATES_PER_HOP // 2]]] = True
         return np.flatnonzero(picked)
 
-    def _learn_correlated(self, hop: _Hop, frames: np.ndarray) -> None:
-        """Examine the correlation of the hop's ``frames``: who was heard first, and the leak filters."""
+    def _learn_correlated(self, hop: _Hop, correlation: _Correlation) -> None:
+        """Examine the correlation of the hop's candidate frames: who was heard first, and the leak filters."""
         level_db = hop.level_db
-        rho, lag = self._correlate(hop.samples, frames)
+        frames, rho, lag = correlation
         correlated = (rho >= self.cfg.learn_min_correlation) & (lag != 0)
         source = np.where(lag > 0, 0, 1)            # lag > 0: mic 2 heard it later, so it is the first wearer's
         self._coherence.add(correlated)
         for ch in self.channels:
             t = frames[correlated & (source == ch.index)]
-            ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
+            if len(t):
+                ch.by_lag.extend(level_db[ch.index, t], level_db[ch.index, t] - level_db[ch.partner, t])
         if not self.cfg.cancel_bleed or (self._coherence.judged and not self._coherence.coherent):
             return                                  # a room's bleed is no copy a short filter could cancel
-        L, D, padded = self.frame_samples, self.max_lag, hop.samples
+        L, padded = self.frame_samples, hop.samples
         for ch in self.channels:
             r, src = ch.index, ch.partner           # the partner's voice, leaking into this mic
             t = frames[correlated & (source == src)]
             if not len(t):
                 continue
             starts = self.history + t * L
-            ch.canceller.learn(padded[starts[:, None] - D + np.arange(L + D), src],
-                               padded[starts[:, None] + np.arange(L), r])
+            ch.canceller.learn(padded[starts[:, None] + self._leak_offsets, src],
+                               padded[starts[:, None] + self._frame_offsets, r])
             low = self.channels[src].own_ild_low_db
             if low is not None:         # what is left is measured on bleed alone, not while both talk
                 t = t[level_db[r, t] - level_db[src, t] <= -low + self.cfg.margin_db]
@@ -584,10 +637,8 @@ class CrosstalkGate:
         """
         D, W, n = self.max_lag, self._window, self._fft
         ends = self.history + (frames + 1) * self.frame_samples - D      # exclusive end of channel-1 stretch
-        idx = ends[:, None] - W + np.arange(W)[None, :]
-        a = padded[idx, 0] * self._hann
-        wide = ends[:, None] - W - D + np.arange(W + 2 * D)[None, :]
-        b = padded[wide, 1]
+        a = padded[ends[:, None] + self._stretch_offsets, 0] * self._hann
+        b = padded[ends[:, None] + self._wide_offsets, 1]
         cross = np.conj(np.fft.rfft(a, n)) * np.fft.rfft(b, n)
         phat = np.fft.irfft(cross / (np.abs(cross) + 1e-9), n)[:, :2 * D + 1]
         peak = np.argmax(phat, axis=1)
