@@ -56,6 +56,8 @@ COACHING_PT = 11.5                     # coaching font size
 COACHING_MARGINS_PT = 80               # the axes' left margin and a right margin, beside the findings' column
 CHAR_EM = 0.6                          # a generous average character width, in ems (DejaVu Sans: about 0.53)
 DPI = 100
+ROW_RATIOS = (1.15, 1.0)               # heights of the timeline and of the row of panels under it
+PANEL_RATIOS = (1.0, 1.1, 1.1)         # widths of the talk share, pauses and gaps, floor-transfer panels
 MINUTE_TICKS_AFTER_S = 5 * 60          # longer sessions get mm:ss tick labels
 MIN_LABEL_GAP = 0.06                   # "A→B" labels closer than this (share of the timeline) are skipped
 MET_COLOUR = "#276749"
@@ -101,60 +103,70 @@ def _arrange(fig: Figure, timeline: Axes, panels: tuple[Axes, Axes, Axes], coach
              coach_in: float) -> None:
     """Place the axes (inches, from the top): the header, the timeline, the three panels in a row, the coaching.
 
-    Margins are fixed but for the ones that hold y tick labels and labels, which are measured: a hand-made
-    layout costs a few text measurements, where a layout engine measures every text of the figure twice.
+    Margins are fixed but where y tick labels, y labels and texts wider than their panel go, which are
+    measured: a hand-made layout costs a few text measurements, where a layout engine measures every text
+    of the figure twice.
     """
     width_in, height_in = fig.get_size_inches()
     renderer = fig.canvas.get_renderer()        # type: ignore[attr-defined]  # an Agg canvas
-
-    def text_in(text: str, font: FontProperties) -> float:
-        """Width of ``text``'s widest line (inches)."""
-        return max(renderer.get_text_width_height_descent(line, font, ismath=False)[0] for line in text.split("\n")) / DPI
-
-    def labels_in(ax: Axes) -> float:
-        """Width of ``ax``'s y tick labels and y label, with their padding (inches)."""
-        ticks = [t for t in ax.get_yticklabels() if t.get_text()]
-        widest = max((text_in(t.get_text(), t.get_fontproperties()) for t in ticks), default=0.0)
-        ylabel = ax.yaxis.label.get_fontproperties().get_size_in_points() / 72 * 1.4 if ax.get_ylabel() else 0.0
-        return widest + ylabel + (0.12 if ticks else 0.0)
-
     edge, title_in, axis_in, two_line_axis_in = 0.2, 0.42, 0.55, 0.75
-    left_in = edge + labels_in(timeline)
-    panels_top = HEADER_IN + title_in
-    fixed = panels_top + axis_in + title_in + two_line_axis_in + (title_in + coach_in if coach else 0.0) + edge
-    rows_in = height_in - fixed
-    timeline_in, panels_in = rows_in * 1.15 / 2.15, rows_in / 2.15
+    left_in = edge + _labels_in(renderer, timeline)
+    timeline_top = HEADER_IN + title_in
+    fixed = timeline_top + axis_in + title_in + two_line_axis_in + (title_in + coach_in if coach else 0.0) + edge
+    timeline_in, panels_in = (height_in - fixed) * np.array(ROW_RATIOS) / sum(ROW_RATIOS)
 
     def place(ax: Axes, x_in: float, top_in: float, w_in: float, h_in: float) -> None:
         ax.set_position((x_in / width_in, 1 - (top_in + h_in) / height_in, w_in / width_in, h_in / height_in))
 
-    place(timeline, left_in, panels_top, width_in - left_in - edge, timeline_in)
-    top_in = panels_top + timeline_in + axis_in + title_in
-    def reach_in(ax: Axes) -> float:
-        """How far right of ``ax``'s left edge its title and left-aligned texts (the talk-share lines) reach."""
-        title = text_in(ax.get_title(loc="left"), FontProperties(size=TITLE_FONT["fontsize"],
-                                                                 weight=TITLE_FONT["weight"]))
-        texts = [text_in(t.get_text(), t.get_fontproperties()) for t in ax.texts if t.get_horizontalalignment() == "left"]
-        return max([title, *texts])
+    place(timeline, left_in, timeline_top, width_in - left_in - edge, timeline_in)
+    panels_top = timeline_top + timeline_in + axis_in + title_in
+    x_in = left_in
+    for ax, (gap, w_in) in zip(panels, _row_in(renderer, panels, width_in - left_in - edge)):
+        x_in += gap
+        place(ax, x_in, panels_top, w_in, panels_in)
+        x_in += w_in
+    if coach is not None:
+        place(coach, left_in, panels_top + panels_in + two_line_axis_in + title_in, width_in - left_in - edge, coach_in)
 
-    reaches, labels = [reach_in(ax) for ax in panels], [labels_in(ax) for ax in panels]
+
+def _row_in(renderer: Any, panels: tuple[Axes, ...], row_in: float) -> list[tuple[float, float]]:
+    """The gap before and the width of each panel of a row ``row_in`` wide (inches; widths in ``PANEL_RATIOS``).
+
+    A gap holds the next panel's y labels, and whatever of the panel before it runs on past its right edge (a
+    title or a talk-share line wider than the panel); as the gaps grow the panels narrow, so it is found in a
+    few rounds.
+    """
+    labels = [_labels_in(renderer, ax) for ax in panels]
+    reaches = [_reach_in(renderer, ax) for ax in panels]
+    ratios = np.array(PANEL_RATIOS) / sum(PANEL_RATIOS)
     base = [0.0] + [0.45 + label for label in labels[1:]]
     gaps = base
-
-    def widths_in() -> np.ndarray:
-        return np.array((1, 1.1, 1.1)) * (width_in - left_in - edge - sum(gaps)) / 3.2
-
-    for _ in range(3):                  # a title or text wider than its panel runs on into the gap after it
+    for _ in range(3):
+        widths = ratios * (row_in - sum(gaps))
         gaps = base[:1] + [max(gap, reach - w_in + label + 0.3)
-                           for gap, reach, w_in, label in zip(base[1:], reaches, widths_in(), labels[1:])]
-    widths = widths_in()
-    x_in = left_in
-    for ax, gap, w_in in zip(panels, gaps, widths):
-        x_in += gap
-        place(ax, x_in, top_in, float(w_in), panels_in)
-        x_in += float(w_in)
-    if coach is not None:
-        place(coach, left_in, top_in + panels_in + two_line_axis_in + title_in, width_in - left_in - edge, coach_in)
+                           for gap, reach, w_in, label in zip(base[1:], reaches, widths, labels[1:])]
+    return [(gap, float(w_in)) for gap, w_in in zip(gaps, ratios * (row_in - sum(gaps)))]
+
+
+def _text_in(renderer: Any, text: str, font: FontProperties) -> float:
+    """Width of ``text``'s widest line (inches)."""
+    return max(renderer.get_text_width_height_descent(line, font, ismath=False)[0] for line in text.split("\n")) / DPI
+
+
+def _labels_in(renderer: Any, ax: Axes) -> float:
+    """Width of ``ax``'s y tick labels and y label, with their padding (inches)."""
+    ticks = [t for t in ax.get_yticklabels() if t.get_text()]
+    widest = max((_text_in(renderer, t.get_text(), t.get_fontproperties()) for t in ticks), default=0.0)
+    ylabel = ax.yaxis.label.get_fontproperties().get_size_in_points() / 72 * 1.4 if ax.get_ylabel() else 0.0
+    return widest + ylabel + (0.12 if ticks else 0.0)
+
+
+def _reach_in(renderer: Any, ax: Axes) -> float:
+    """How far right of ``ax``'s left edge its title and left-aligned texts (the talk-share lines) reach (inches)."""
+    title_font = FontProperties(size=TITLE_FONT["fontsize"], weight=TITLE_FONT["weight"])
+    texts = [_text_in(renderer, t.get_text(), t.get_fontproperties()) for t in ax.texts
+             if t.get_horizontalalignment() == "left"]
+    return max([_text_in(renderer, ax.get_title(loc="left"), title_font), *texts])
 
 
 # --- header -------------------------------------------------------------------------------
