@@ -68,7 +68,7 @@ class LiveSession:
         self.end_reason = ""
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-            self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, 2)
+            self.audio = WavRecorder(out_dir / "audio.wav", rate_hz, self.engine.channels)
             events = EventLog(out_dir / "events.csv", self.view)
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, "cannot create the session files", exc) from None
@@ -125,7 +125,8 @@ class LiveSession:
             self._synced_at = time.monotonic()
 
     def _source_now(self) -> dict:
-        return source_block(self.source, self.rate_hz, 2, self.engine.samples_in / self.rate_hz, self.cfg)
+        return source_block(self.source, self.rate_hz, self.engine.channels, self.engine.samples_in / self.rate_hz,
+                            self.cfg)
 
     # -- after the threads ----------------------------------------------------------------
     def finish(self) -> dict:
