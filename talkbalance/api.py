@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from talkbalance.config import Config, Speakers, load_config, names_from_files
+from talkbalance.config import Config, session_config
 from talkbalance.core.summary import source_block
 from talkbalance.core.types import SessionResult
 from talkbalance.errors import InputError
@@ -15,17 +15,6 @@ from talkbalance.pipeline import Block, Pipeline, Progress
 
 BLOCK_S = 20.0         # seconds of audio per read; any size gives the same results, and longer blocks
                        # spread the per-block work (about 12 % faster than 5 s blocks)
-
-
-def session_config(paths: Sequence[str], config: Config | str | Path | None = None, speakers: Sequence[str] | None = None,
-                   trainee: str | None = None) -> Config:
-    """The settings ``analyze_file`` uses for ``paths``: ``config`` with the speakers named (two mono files without
-    names: after the files) and the trainee's role set; raises ``ConfigError`` for a bad name."""
-    cfg = config if isinstance(config, Config) else load_config(config)
-    names = tuple(speakers) if speakers is not None else None
-    if names is None and len(paths) == len(cfg.speakers.names) > 1 and cfg.speakers.names == Speakers().names:
-        names = names_from_files(paths)            # one file per person: named after them
-    return cfg.with_speakers(names=names, trainee=trainee)
 
 
 def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | str | Path | None = None,

@@ -214,3 +214,15 @@ def config_from_tables(data: dict, source: str) -> Config:
         raise ConfigError(f"{source}: key 'coaching.talk_share_min' ({c.talk_share_min}) must not exceed "
                         f"'coaching.talk_share_max' ({c.talk_share_max}).")
     return cfg
+
+
+def session_config(paths: Sequence[str], config: Config | str | Path | None = None, speakers: Sequence[str] | None = None,
+                   trainee: str | None = None) -> Config:
+    """The settings a session of ``paths`` is analysed with (``analyze_file``, ``batch``): ``config`` with the
+    speakers named (two mono files without names: after the files) and the trainee's role set; raises
+    ``ConfigError`` for a bad name."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    names = tuple(speakers) if speakers is not None else None
+    if names is None and len(paths) == len(cfg.speakers.names) > 1 and cfg.speakers.names == Speakers().names:
+        names = names_from_files(paths)            # one file per person: named after them
+    return cfg.with_speakers(names=names, trainee=trainee)

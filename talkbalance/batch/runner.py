@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from talkbalance.api import session_config
 from talkbalance.batch.cluster import dask_outcomes
 from talkbalance.batch.pool import pool_outcomes
 from talkbalance.batch.resume import fingerprint, is_complete
 from talkbalance.batch.sessions import Session
 from talkbalance.batch.table import Tables, carried, read_tables, writing
 from talkbalance.batch.task import Outcome, SessionTask
-from talkbalance.config import Config, load_config
+from talkbalance.config import Config, load_config, session_config
 from talkbalance.errors import InputError, TalkbalanceError
 from talkbalance.io.formats import BATCH_FORMATS, check_formats
 
