@@ -237,6 +237,16 @@ def test_importing_the_runner_loads_no_dask():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
+def test_the_parent_plans_a_corpus_without_loading_the_analysis(corpus):
+    """Only the workers import the analysis; the parent reads settings (and soundfile's list of formats, to find the
+    audio files) and writes tables."""
+    folder = corpus[0]
+    code = ("import sys; from talkbalance.batch.runner import plan; from talkbalance.batch.sessions import find_sessions; "
+            f"from pathlib import Path; plan(find_sessions([{str(folder)!r}]), Path('unused'), ('json',)); "
+            "print(sorted(m for m in ('talkbalance.core.engine', 'webrtcvad', 'soxr') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
 def die_on_first_try(task):
     """A session run that kills its worker process the first time it meets s00 (a file marks the attempt)."""
     marker = Path(os.environ[KILL_MARKER])
