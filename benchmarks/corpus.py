@@ -1,6 +1,6 @@
 """Throughput of ``talkbalance batch`` on a corpus of short sessions, against what the 1-hour figure predicts.
 
-    python -m benchmarks.corpus [--sessions 16] [--session-s 180] [--jobs 1,2] [--repeats 2]
+    python -m benchmarks.corpus [--sessions 16] [--session-s 180] [--jobs 1,2] [--repeats 3]
 
 A full run (the defaults) writes benchmarks/results/corpus.md and corpus.json; other
 settings write to benchmarks/results/quick/ (ignored by git).
@@ -11,7 +11,11 @@ In one run:
   process each time (interpreter start, worker processes, every file and both tables
   included), for each ``--jobs``, alternating, ``--repeats`` times (the median is kept);
 - the per-core throughput of ``analyze`` with the same formats on a 1-hour file, which
-  predicts ``jobs`` times that for the batch if fixed costs are paid once per worker;
+  predicts ``jobs`` times that for the batch;
+- the fixed costs: ``talkbalance batch`` over two 2-second sessions (interpreter, the parent's
+  imports, a worker started and its imports) and ``analyze`` on a 2-second file; with the
+  1-hour file's cost per second of audio (less ``analyze``'s fixed cost) they predict the batch
+  if fixed costs are paid once per worker and a session's audio costs what an hour's does;
 - the peak memory of the largest process of each batch run (the parent or a worker);
 - the per-core throughput on a 1-hour 8 kHz file, as telephone corpora (Fisher) are.
 """
@@ -34,7 +38,8 @@ from benchmarks.paths import ROOT, results_dir
 from benchmarks.speed import DEMO, child, make_long_wav
 from talkbalance.io.formats import BATCH_FORMATS
 
-FULL = {"sessions": 16, "session_s": 180.0, "jobs": (1, 2), "repeats": 2}
+FULL = {"sessions": 16, "session_s": 180.0, "jobs": (1, 2), "repeats": 3}
+TINY_S = 2.0                    # the sessions that measure the fixed costs (s)
 TELEPHONE_HZ = 8000             # a telephone corpus's rate (Fisher): upsampled to the 16 kHz analysis rate
 
 _TIMED = r"""
@@ -70,22 +75,35 @@ def timed_batch(corpus: Path, out: Path, jobs: int) -> dict:
 
 def measure(workdir: Path, sessions: int, session_s: float, jobs: tuple[int, ...], repeats: int) -> dict:
     audio_s = make_corpus(workdir / "corpus", sessions, session_s)
+    make_corpus(workdir / "tiny", 2, TINY_S)
+    formats = ",".join(BATCH_FORMATS)
     hour = workdir / "hour.wav"
     hour_s = make_long_wav(hour, 1.0)
-    per_core = hour_s / child("analyze", hour, workdir / "hour_out", ",".join(BATCH_FORMATS))["seconds"]
+    hour_run_s = child("analyze", hour, workdir / "hour_out", formats)["seconds"]
+    analyze_fixed_s = child("analyze", workdir / "tiny" / "s00.wav", workdir / "tiny_out", formats)["seconds"]
     make_long_wav(hour, 1.0, TELEPHONE_HZ)
-    telephone = hour_s / child("analyze", hour, workdir / "hour_out", ",".join(BATCH_FORMATS))["seconds"]
+    telephone = hour_s / child("analyze", hour, workdir / "hour_out", formats)["seconds"]
     hour.unlink()
+    per_core = hour_s / hour_run_s
+    per_audio_s = (hour_run_s - analyze_fixed_s) / hour_s     # an hour's cost per second of audio, fixed costs apart
     runs: dict[int, list[dict]] = {j: [] for j in jobs}
+    fixed: list[float] = []
     for r in range(repeats):
+        fixed.append(timed_batch(workdir / "tiny", workdir / f"tiny_{r}", 1)["seconds"])
         for j in jobs:
             runs[j].append(timed_batch(workdir / "corpus", workdir / f"out_{j}_{r}", j))
+    batch_fixed_s = statistics.median(fixed)
     result = {"sessions": sessions, "session_s": session_s, "audio_s": audio_s, "formats": list(BATCH_FORMATS),
-              "analyze_1h_x_realtime_per_core": per_core, "telephone_1h_x_realtime_per_core": telephone, "jobs": {}}
+              "analyze_1h_x_realtime_per_core": per_core, "telephone_1h_x_realtime_per_core": telephone,
+              "analyze_fixed_s": analyze_fixed_s, "batch_fixed_s": batch_fixed_s,
+              "hour_cost_per_audio_s": per_audio_s, "jobs": {}}
     for j, timings in runs.items():
         seconds = statistics.median(t["seconds"] for t in timings)
+        busiest_s = -(-sessions // j) * session_s           # the audio of the worker with the most sessions
         result["jobs"][str(j)] = {"seconds": seconds, "runs_s": [t["seconds"] for t in timings],
                                   "x_realtime": audio_s / seconds, "predicted_x_realtime": j * per_core,
+                                  "modelled_s": batch_fixed_s + busiest_s * per_audio_s,
+                                  "session_cost_vs_hour": (seconds - batch_fixed_s) / busiest_s / per_audio_s,
                                   "peak_mb": max(t["max_rss_mb"] for t in timings)}
     return result
 
@@ -100,14 +118,21 @@ def report(r: dict) -> str:
         f"Per-core `analyze` with the same formats on a 1-hour file: "
         f"{r['analyze_1h_x_realtime_per_core']:.0f}x real time.",
         "",
-        "| `--jobs` | wall time | throughput | predicted from the 1-hour figure | ratio | peak memory, largest process |",
-        "|---|---|---|---|---|---|",
+        "| `--jobs` | wall time | throughput | `jobs` x the 1-hour figure | ratio | fixed costs once per worker "
+        "| ratio | a session's audio against an hour's, per second | peak memory, largest process |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for j, v in jobs.items():
         lines.append(f"| {j} | {v['seconds']:.2f} s | {v['x_realtime']:.0f}x real time | "
                      f"{v['predicted_x_realtime']:.0f}x | {v['x_realtime'] / v['predicted_x_realtime']:.2f} | "
-                     f"{v['peak_mb']:.0f} MB |")
-    lines += ["", f"Per-core `analyze` with the same formats on a 1-hour 8 kHz stereo file (telephone rate, "
+                     f"{v['modelled_s']:.2f} s | {v['modelled_s'] / v['seconds']:.2f} | "
+                     f"{v['session_cost_vs_hour']:.2f}x | {v['peak_mb']:.0f} MB |")
+    lines += ["", f"Fixed costs: `talkbalance batch` over two {TINY_S:g}-second sessions took {r['batch_fixed_s']:.2f} s "
+              f"(interpreter, the parent's imports, one worker started and its imports), `analyze` on a "
+              f"{TINY_S:g}-second file {r['analyze_fixed_s']:.2f} s; an hour's audio cost "
+              f"{r['hour_cost_per_audio_s'] * 1000:.2f} ms per second besides. \"fixed costs once per worker\" is "
+              f"the batch's fixed cost plus the audio of the busiest worker at that rate.",
+              "", f"Per-core `analyze` with the same formats on a 1-hour 8 kHz stereo file (telephone rate, "
               f"resampled to 16 kHz for the analysis): {r['telephone_1h_x_realtime_per_core']:.0f}x real time."]
     if "1" in jobs and len(jobs) > 1:
         for j, v in jobs.items():
@@ -131,7 +156,7 @@ def main(argv=None) -> int:
     parser.add_argument("--session-s", type=float, default=FULL["session_s"],
                         help="length of each session in seconds (default 180)")
     parser.add_argument("--jobs", default="1,2", help="comma list of worker counts to time (default 1,2)")
-    parser.add_argument("--repeats", type=int, default=FULL["repeats"], help="runs per worker count (default 2)")
+    parser.add_argument("--repeats", type=int, default=FULL["repeats"], help="runs per worker count (default 3)")
     parser.add_argument("--workdir", type=Path, help="where the temporary files go (default: system temp)")
     args = parser.parse_args(argv)
     try:

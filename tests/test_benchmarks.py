@@ -96,11 +96,13 @@ def test_the_corpus_benchmark_times_a_real_batch_run_and_writes_quick_results_as
     before = {p: p.read_bytes() for p in tracked}
     results = {"sessions": 2, "session_s": 20.0, "audio_s": audio_s, "formats": ["json"],
                "analyze_1h_x_realtime_per_core": 1000.0, "telephone_1h_x_realtime_per_core": 900.0,
+               "analyze_fixed_s": 0.2, "batch_fixed_s": 0.5, "hour_cost_per_audio_s": 0.001,
                "jobs": {"1": {"seconds": 2.0, "runs_s": [2.0], "x_realtime": 20.0, "predicted_x_realtime": 1000.0,
-                              "peak_mb": 60.0},
+                              "modelled_s": 0.54, "session_cost_vs_hour": 37.5, "peak_mb": 60.0},
                         "2": {"seconds": 1.0, "runs_s": [1.0], "x_realtime": 40.0, "predicted_x_realtime": 2000.0,
-                              "peak_mb": 60.0}}}
+                              "modelled_s": 0.52, "session_cost_vs_hour": 25.0, "peak_mb": 60.0}}}
     text = corpus.save(results, full=False)
-    assert "| 2 | 1.00 s | 40x real time | 2000x | 0.02 | 60 MB |" in text and "2.00x faster" in text
+    assert "| 2 | 1.00 s | 40x real time | 2000x | 0.02 | 0.52 s | 0.52 | 25.00x | 60 MB |" in text
+    assert "2.00x faster" in text and "took 0.50 s" in text and "1.00 ms per second" in text
     assert (paths.QUICK / "corpus.md").read_text().strip() == text
     assert {p: p.read_bytes() for p in tracked} == before
