@@ -9,10 +9,11 @@ In one run:
 - ``talkbalance batch`` over ``--sessions`` stereo WAV sessions of ``--session-s`` seconds
   (the demo session repeated, each started at another place), default formats, as a fresh
   process each time (interpreter start, worker processes, every file and both tables
-  included), for each ``--jobs``, alternating, ``--repeats`` times (the median is kept);
-- the per-core throughput of ``analyze`` with the same formats on a 1-hour file, which
-  predicts ``jobs`` times that for the batch;
-- the fixed costs: ``talkbalance batch`` over two 2-second sessions (interpreter, the parent's
+  included), for each ``--jobs``, in ``--repeats`` turns (medians are kept: this machine's
+  speed drifts by a fifth within minutes);
+- in each turn, the per-core throughput of ``analyze`` with the same formats on a 1-hour
+  file, which predicts ``jobs`` times that for the batch;
+- in each turn, the fixed costs: ``talkbalance batch`` over two 2-second sessions (interpreter, the parent's
   imports, a worker started and its imports) and ``analyze`` on a 2-second file; with the
   1-hour file's cost per second of audio (less ``analyze``'s fixed cost) they predict the batch
   if fixed costs are paid once per worker and a session's audio costs what an hour's does;
@@ -74,37 +75,49 @@ def timed_batch(corpus: Path, out: Path, jobs: int) -> dict:
 
 
 def measure(workdir: Path, sessions: int, session_s: float, jobs: tuple[int, ...], repeats: int) -> dict:
+    """Each repeat times, in turn, ``analyze`` on the 1-hour file and on a 2-second one, the tiny batch and the
+    corpus for each ``jobs`` (this machine's speed drifts by a fifth within minutes): the figures are medians,
+    and each prediction is compared with the batch run of its own turn."""
     audio_s = make_corpus(workdir / "corpus", sessions, session_s)
     make_corpus(workdir / "tiny", 2, TINY_S)
     formats = ",".join(BATCH_FORMATS)
     hour = workdir / "hour.wav"
+    telephone_s = make_long_wav(hour, 1.0, TELEPHONE_HZ)
+    telephone = telephone_s / child("analyze", hour, workdir / "hour_out", formats)["seconds"]
     hour_s = make_long_wav(hour, 1.0)
-    hour_run_s = child("analyze", hour, workdir / "hour_out", formats)["seconds"]
-    analyze_fixed_s = child("analyze", workdir / "tiny" / "s00.wav", workdir / "tiny_out", formats)["seconds"]
-    make_long_wav(hour, 1.0, TELEPHONE_HZ)
-    telephone = hour_s / child("analyze", hour, workdir / "hour_out", formats)["seconds"]
-    hour.unlink()
-    per_core = hour_s / hour_run_s
-    per_audio_s = (hour_run_s - analyze_fixed_s) / hour_s     # an hour's cost per second of audio, fixed costs apart
-    runs: dict[int, list[dict]] = {j: [] for j in jobs}
-    fixed: list[float] = []
+    turns = []
     for r in range(repeats):
-        fixed.append(timed_batch(workdir / "tiny", workdir / f"tiny_{r}", 1)["seconds"])
-        for j in jobs:
-            runs[j].append(timed_batch(workdir / "corpus", workdir / f"out_{j}_{r}", j))
-    batch_fixed_s = statistics.median(fixed)
+        hour_run_s = child("analyze", hour, workdir / "hour_out", formats)["seconds"]
+        analyze_fixed_s = child("analyze", workdir / "tiny" / "s00.wav", workdir / "tiny_out", formats)["seconds"]
+        batch_fixed_s = timed_batch(workdir / "tiny", workdir / f"tiny_{r}", 1)["seconds"]
+        runs = {j: timed_batch(workdir / "corpus", workdir / f"out_{j}_{r}", j) for j in jobs}
+        turns.append({"hour_s": hour_run_s, "analyze_fixed_s": analyze_fixed_s, "batch_fixed_s": batch_fixed_s,
+                      "runs": runs})
+    hour.unlink()
+
+    def median(values) -> float:
+        return statistics.median(list(values))
+
+    per_core = median(hour_s / t["hour_s"] for t in turns)
+    per_audio_s = median((t["hour_s"] - t["analyze_fixed_s"]) / hour_s for t in turns)  # fixed costs apart
     result = {"sessions": sessions, "session_s": session_s, "audio_s": audio_s, "formats": list(BATCH_FORMATS),
               "analyze_1h_x_realtime_per_core": per_core, "telephone_1h_x_realtime_per_core": telephone,
-              "analyze_fixed_s": analyze_fixed_s, "batch_fixed_s": batch_fixed_s,
+              "analyze_fixed_s": median(t["analyze_fixed_s"] for t in turns),
+              "batch_fixed_s": median(t["batch_fixed_s"] for t in turns),
               "hour_cost_per_audio_s": per_audio_s, "jobs": {}}
-    for j, timings in runs.items():
-        seconds = statistics.median(t["seconds"] for t in timings)
+    for j in jobs:
         busiest_s = -(-sessions // j) * session_s           # the audio of the worker with the most sessions
-        result["jobs"][str(j)] = {"seconds": seconds, "runs_s": [t["seconds"] for t in timings],
-                                  "x_realtime": audio_s / seconds, "predicted_x_realtime": j * per_core,
-                                  "modelled_s": batch_fixed_s + busiest_s * per_audio_s,
-                                  "session_cost_vs_hour": (seconds - batch_fixed_s) / busiest_s / per_audio_s,
-                                  "peak_mb": max(t["max_rss_mb"] for t in timings)}
+        seconds = [t["runs"][j]["seconds"] for t in turns]
+        turn_rate = [(t["hour_s"] - t["analyze_fixed_s"]) / hour_s for t in turns]
+        modelled = [t["batch_fixed_s"] + busiest_s * rate for t, rate in zip(turns, turn_rate)]
+        result["jobs"][str(j)] = {
+            "seconds": median(seconds), "runs_s": seconds, "x_realtime": audio_s / median(seconds),
+            "predicted_x_realtime": j * per_core,
+            "naive_ratio": median(audio_s / s / (j * hour_s / t["hour_s"]) for s, t in zip(seconds, turns)),
+            "modelled_s": median(modelled), "modelled_ratio": median(m / s for m, s in zip(modelled, seconds)),
+            "session_cost_vs_hour": median((s - t["batch_fixed_s"]) / busiest_s / rate
+                                           for s, t, rate in zip(seconds, turns, turn_rate)),
+            "peak_mb": max(t["runs"][j]["max_rss_mb"] for t in turns)}
     return result
 
 
@@ -114,7 +127,9 @@ def report(r: dict) -> str:
         f"Batch throughput on {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}: {r['sessions']} sessions of {r['session_s']:g} s "
         f"({r['audio_s'] / 60:.0f} min of 16 kHz stereo audio), formats {', '.join(r['formats'])}; "
-        f"`talkbalance batch` as a fresh process, median of {len(next(iter(jobs.values()))['runs_s'])} runs. "
+        f"`talkbalance batch` as a fresh process, median of {len(next(iter(jobs.values()))['runs_s'])} turns; "
+        f"each turn also times `analyze` on the 1-hour file and the fixed costs, and each ratio is the median "
+        f"of the turns' own ratios. "
         f"Per-core `analyze` with the same formats on a 1-hour file: "
         f"{r['analyze_1h_x_realtime_per_core']:.0f}x real time.",
         "",
@@ -124,8 +139,8 @@ def report(r: dict) -> str:
     ]
     for j, v in jobs.items():
         lines.append(f"| {j} | {v['seconds']:.2f} s | {v['x_realtime']:.0f}x real time | "
-                     f"{v['predicted_x_realtime']:.0f}x | {v['x_realtime'] / v['predicted_x_realtime']:.2f} | "
-                     f"{v['modelled_s']:.2f} s | {v['modelled_s'] / v['seconds']:.2f} | "
+                     f"{v['predicted_x_realtime']:.0f}x | {v['naive_ratio']:.2f} | "
+                     f"{v['modelled_s']:.2f} s | {v['modelled_ratio']:.2f} | "
                      f"{v['session_cost_vs_hour']:.2f}x | {v['peak_mb']:.0f} MB |")
     lines += ["", f"Fixed costs: `talkbalance batch` over two {TINY_S:g}-second sessions took {r['batch_fixed_s']:.2f} s "
               f"(interpreter, the parent's imports, one worker started and its imports), `analyze` on a "

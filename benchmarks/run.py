@@ -375,7 +375,7 @@ def main(argv=None) -> int:
     if not args.skip_speed:
         with tempfile.TemporaryDirectory() as tmp:
             hours, long_hours = (0.25, 0.0) if args.quick else (1.0, 10.0)
-            sp = speed.measure(hours, long_hours, Path(tmp))
+            sp = speed.measure(hours, long_hours, Path(tmp), repeats=1 if args.quick else speed.REPEATS)
             settings = {**corpus.FULL, "sessions": 4, "session_s": 60.0, "repeats": 1} if args.quick else corpus.FULL
             batch = corpus.measure(Path(tmp), **settings)
         lat = latency.measure(ROOT / "recordings" / "demo" / "practice_session.flac", repeats=1 if args.quick else 3)

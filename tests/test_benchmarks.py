@@ -77,10 +77,12 @@ def test_a_quick_run_leaves_the_full_runs_committed_results_alone(monkeypatch, c
     assert run.main(["--quick", "--skip-speed", "--speech", str(speech), "--calls", "/nonexistent"]) == 0
     assert "benchmarks/results/quick" in capsys.readouterr().err
     assert (paths.QUICK / "RESULTS.md").is_file() and (paths.QUICK / "grid.json").is_file()
-    speed.save({"analyze_x_realtime": 1.0, "analyze_s": 1.0, "bare_vad_x_realtime": 1.0, "bare_vad_s": 1.0,
-                "ratio_to_bare_vad": 1.0, "engine_x_realtime": 1.0, "engine_ratio_to_bare_vad": 1.0,
-                "peak_mb_short": 1.0, "machine": "x", "python": "3", "date": "today"}, 0.25, full=False)
-    assert (paths.QUICK / "speed.md").is_file()
+    text = speed.save({"analyze_x_realtime": 1.0, "analyze_s": 1.0, "bare_vad_x_realtime": 1.0, "bare_vad_s": 1.0,
+                       "ratio_to_bare_vad": 2.0, "ratios_to_bare_vad": [1.9, 2.0, 2.1], "repeats": 3,
+                       "engine_x_realtime": 1.0, "engine_ratio_to_bare_vad": 1.0,
+                       "peak_mb_short": 1.0, "machine": "x", "python": "3", "date": "today"}, 0.25, full=False)
+    assert "| 2.00 (each turn: 1.90, 2.00, 2.10) | <= 2 |" in text and "medians of 3 turns" in text
+    assert (paths.QUICK / "speed.md").read_text().strip() == text
     assert {p: p.read_bytes() for p in tracked} == before
 
 
@@ -98,9 +100,11 @@ def test_the_corpus_benchmark_times_a_real_batch_run_and_writes_quick_results_as
                "analyze_1h_x_realtime_per_core": 1000.0, "telephone_1h_x_realtime_per_core": 900.0,
                "analyze_fixed_s": 0.2, "batch_fixed_s": 0.5, "hour_cost_per_audio_s": 0.001,
                "jobs": {"1": {"seconds": 2.0, "runs_s": [2.0], "x_realtime": 20.0, "predicted_x_realtime": 1000.0,
-                              "modelled_s": 0.54, "session_cost_vs_hour": 37.5, "peak_mb": 60.0},
+                              "naive_ratio": 0.02, "modelled_s": 0.54,
+                              "modelled_ratio": 0.27, "session_cost_vs_hour": 37.5, "peak_mb": 60.0},
                         "2": {"seconds": 1.0, "runs_s": [1.0], "x_realtime": 40.0, "predicted_x_realtime": 2000.0,
-                              "modelled_s": 0.52, "session_cost_vs_hour": 25.0, "peak_mb": 60.0}}}
+                              "naive_ratio": 0.02, "modelled_s": 0.52,
+                              "modelled_ratio": 0.52, "session_cost_vs_hour": 25.0, "peak_mb": 60.0}}}
     text = corpus.save(results, full=False)
     assert "| 2 | 1.00 s | 40x real time | 2000x | 0.02 | 0.52 s | 0.52 | 25.00x | 60 MB |" in text
     assert "2.00x faster" in text and "took 0.50 s" in text and "1.00 ms per second" in text
