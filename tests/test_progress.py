@@ -21,6 +21,7 @@ from talkbalance.errors import OutputError
 from talkbalance.progress import files as progress_files
 from talkbalance.progress.compare import compare
 from talkbalance.progress.figures import SessionRow, Targets, session_rows
+from talkbalance.progress.page import session_names
 from talkbalance.progress.sessions import read_sessions
 
 PEER = ROOT / "configs" / "peer-support.toml"
@@ -209,6 +210,7 @@ def test_a_batch_output_folder_stands_for_its_sessions(corpus, tmp_path):
     (batch / "sessions.csv").write_text("session\n")
     sessions, skipped = read_sessions([batch])
     assert [s.folder for s in sessions] == [batch / "group" / "middle", batch / "whole"] and not skipped
+    assert session_names(session_rows(sessions)[0]) == ["group/middle", "whole"]       # as progress.html names them
 
 
 def test_folders_written_before_recorded_at_fall_back_to_the_name_then_the_file_time(corpus, tmp_path):

@@ -42,9 +42,19 @@ def _verdict(met: bool | None) -> str:
     return '<span class="met">met</span>' if met else '<span class="not">not met</span>'
 
 
-def _row(row: SessionRow, out_dir: Path) -> str:
+def session_names(rows: list[SessionRow]) -> list[str]:
+    """What the table calls each session: its folder below the folder all of them share (``week1/s00`` in a batch
+    output folder), or just its folder's name when there is one session."""
+    folders = [os.path.abspath(r.folder) for r in rows]
+    if len(folders) == 1:
+        return [Path(folders[0]).name]
+    common = os.path.commonpath(folders)
+    return [Path(os.path.relpath(f, common)).as_posix() for f in folders]
+
+
+def _row(row: SessionRow, name: str, out_dir: Path) -> str:
     t = row.targets
-    cells = [f'<a href="{session_link(row, out_dir)}">{escape(row.folder.name or str(row.folder))}</a>',
+    cells = [f'<a href="{session_link(row, out_dir)}">{escape(name)}</a>',
              escape(f"{row.recorded_at:%Y-%m-%d %H:%M}"), escape(f"{row.duration_s / 60:.1f} min"),
              _num(row.talk_share, "{:.0%}") + escape(f" ({t.talk_share_min:.0%}–{t.talk_share_max:.0%})"),
              _num(row.interruptions_per_10_min, "{:.1f}"), _num(row.quick_response_share, "{:.0%}"),
@@ -71,6 +81,6 @@ def progress_html(rows: list[SessionRow], trends: list[Trend], png: bytes, out_d
             f"<p>{len(rows)} session{'s' * (len(rows) != 1)} in the order they were recorded; each links its "
             f"report. The coaching columns are each session's verdicts.</p>\n{comparison}\n"
             f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr></thead><tbody>\n"
-            + "\n".join(_row(r, out_dir) for r in rows)
+            + "\n".join(_row(r, name, out_dir) for r, name in zip(rows, session_names(rows)))
             + f'\n</tbody></table>\n<p><img alt="The figures of each session over time" '
               f'src="data:image/png;base64,{picture}"></p>\n</body></html>\n')
