@@ -43,5 +43,5 @@ def progress_csv(rows: list[SessionRow]) -> str:
     writer.writerow(HEADER)
     for row in rows:
         values = row_values(row)
-        writer.writerow([cell(values[name]) for name in HEADER])
+        writer.writerow([cell(values.get(name)) for name in HEADER])
     return buf.getvalue()
