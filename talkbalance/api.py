@@ -2,8 +2,10 @@
 its output files."""
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from talkbalance.config import Config, session_config
@@ -42,6 +44,7 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
     -------
     SessionResult
         Talk spurts, events and figures; ``result.summary()`` is what ``summary.json`` would hold.
+        ``result.recorded_at`` is the modification time of the earliest input file.
     """
     paths = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(p) for p in inputs]
     cfg = session_config(paths, config, speakers, trainee)
@@ -57,4 +60,10 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
     result.source = source_block({"inputs": [str(p) for p in info.inputs]}, info.sample_rate_hz, info.channels,
                                  info.duration_s, cfg)
     result.file_id = re.sub(r"\s+", "_", Path(paths[0]).stem) or "session"
+    result.recorded_at = modified_at(info.inputs)
     return result
+
+
+def modified_at(paths: Sequence[str | Path]) -> datetime:
+    """When the earliest of ``paths`` was last modified (local time, with its UTC offset): a recording's time."""
+    return datetime.fromtimestamp(min(os.stat(p).st_mtime for p in paths)).astimezone()

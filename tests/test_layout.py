@@ -14,14 +14,17 @@ PACKAGE = ROOT / "talkbalance"
 # what each layer must never import (top-level package names, and talkbalance's own layers)
 FORBIDDEN = {
     "core": {"sounddevice", "matplotlib", "soundfile", "tqdm", "av", "talkbalance.io", "talkbalance.pipeline",
-             "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api"},
-    "io": {"sounddevice", "tqdm", "talkbalance.pipeline", "talkbalance.live", "talkbalance.cli"},
+             "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api", "talkbalance.progress"},
+    "io": {"sounddevice", "tqdm", "talkbalance.pipeline", "talkbalance.live", "talkbalance.cli", "talkbalance.progress"},
     "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.pipeline", "talkbalance.live",
-               "talkbalance.cli"},
+               "talkbalance.cli", "talkbalance.progress"},
     "pipeline": {"sounddevice", "matplotlib", "tqdm", "talkbalance.report", "talkbalance.live", "talkbalance.batch",
-                 "talkbalance.cli", "talkbalance.api"},
-    "live": {"tqdm", "talkbalance.cli"},
-    "batch": {"sounddevice", "matplotlib", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli"},
+                 "talkbalance.cli", "talkbalance.api", "talkbalance.progress"},
+    "live": {"tqdm", "talkbalance.cli", "talkbalance.progress"},
+    "batch": {"sounddevice", "matplotlib", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli",
+              "talkbalance.progress"},
+    "progress": {"sounddevice", "soundfile", "tqdm", "av", "talkbalance.pipeline", "talkbalance.live",
+                 "talkbalance.batch", "talkbalance.api", "talkbalance.cli"},
 }
 
 

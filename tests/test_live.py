@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -64,6 +65,8 @@ def test_replay_writes_the_session_folder(replay_run, demo_audio):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["complete"] is True and summary["quality"]["dropped_blocks"] == 0
     assert summary["source"]["duration_s"] == pytest.approx(len(demo_audio) / 16000, abs=1e-3)
+    started = datetime.fromisoformat(summary["source"]["recorded_at"])        # the capture start, with its offset
+    assert started.utcoffset() is not None and 0 < time.time() - started.timestamp() < 600
     assert "Session saved in" in proc.stdout and "[NOT met] avoid interruptions" in proc.stdout
 
 
@@ -153,6 +156,7 @@ def test_sigkill_leaves_readable_audio_and_events_and_recover_completes(tmp_path
     assert summary["complete"] is True
     assert any("recovered with `talkbalance recover`" in w for w in summary["quality"]["warnings"])
     assert summary["config"] == interim["config"]              # the session's own settings
+    assert summary["source"]["recorded_at"] == interim["source"]["recorded_at"] is not None    # the capture start
     assert summary["speakers"][0]["role"] == "trainee"
     assert (out / "report.png").exists() and (out / "activity.rttm").exists()
     assert _events(out / "events.csv")[:len(rows)] == rows

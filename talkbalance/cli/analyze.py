@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,10 +18,12 @@ from talkbalance.io.outputs import write_outputs
 def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str | Path | None,
                       channels: Sequence[int] | None = None, speakers: Sequence[str] | None = None,
                       trainee: str | None = None, quiet: bool = False, file_id: str | None = None,
-                      notes: tuple[str, ...] = (), formats: Sequence[str] = DEFAULT_FORMATS) -> dict:
+                      notes: tuple[str, ...] = (), formats: Sequence[str] = DEFAULT_FORMATS,
+                      recorded_at: datetime | None = None) -> dict:
     """Analyse one session (a stereo file or two mono files) with a progress bar, and write the output files of
     ``formats``; return the summary. ``file_id`` names the session in the RTTM (default: the first input's name);
-    ``notes`` are added to ``quality.warnings``."""
+    ``notes`` are added to ``quality.warnings``; ``recorded_at`` is the session's time (default: the earliest
+    input's modification time)."""
     with tqdm(total=None, unit="s", desc="analysing", delay=1.0, disable=quiet, leave=False,
               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]") as bar:
         def progress(done_s: float, total_s: float) -> None:
@@ -32,6 +35,8 @@ def analyze_to_folder(inputs: Sequence[str], out_dir: Path, config: Config | str
     result.quality.warnings[:0] = notes
     if file_id is not None:
         result.file_id = file_id
+    if recorded_at is not None:
+        result.recorded_at = recorded_at
     try:
         return write_outputs(result, out_dir, formats)
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""The command line: ``talkbalance analyze | batch | live | devices | recover``.
+"""The command line: ``talkbalance analyze | batch | live | devices | recover | progress``.
 
 User mistakes raise a ``TalkbalanceError``: one sentence on stderr (the parameter names in it turned into flags),
 exit status 2, no traceback.
@@ -130,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Repair audio.wav of a live session that ended uncleanly and write every "
                                      "output file again.")
     rec.add_argument("folder", type=Path, metavar="DIR", help="the session folder (holds audio.wav)")
+
+    prog = sub.add_parser("progress", help="a trainee's progress over sessions: a table, a chart and a page",
+                          description="Read session folders (from analyze, live or recover; a folder without a "
+                                      "summary.json, such as a batch output folder or recordings/, stands for the "
+                                      "session folders below it), order them by when they were recorded, and write "
+                                      "DIR/progress.csv, DIR/progress.png and DIR/progress.html. The console says, "
+                                      "per figure, whether the latest session is better or worse than the median of "
+                                      "the previous three. Folders that are not finished sessions with a trainee are "
+                                      "named and left out.")
+    prog.add_argument("folders", nargs="+", type=Path, metavar="SESSION_DIR", help="session folders, or folders of them")
+    prog.add_argument("--trainee", help="follow the trainee of this name (needed when the sessions are of several)")
+    prog.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     return parser
 
 
@@ -234,8 +246,19 @@ def cmd_recover(args) -> int:
     return 0
 
 
+def cmd_progress(args) -> int:
+    from talkbalance.cli.progress import files_line, format_progress, progress_to_folder
+
+    rows, trends = progress_to_folder(args.folders, args.out, args.trainee,
+                                      note=lambda text: _note(for_command_line(text)))
+    print(format_progress(rows, trends))
+    print(files_line(args.out))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    commands = {"analyze": cmd_analyze, "batch": cmd_batch, "live": cmd_live, "devices": cmd_devices, "recover": cmd_recover}
+    commands = {"analyze": cmd_analyze, "batch": cmd_batch, "live": cmd_live, "devices": cmd_devices,
+                "recover": cmd_recover, "progress": cmd_progress}
     try:
         args = build_parser().parse_args(argv)
         return commands[args.command](args)

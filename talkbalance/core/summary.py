@@ -19,6 +19,14 @@ def source_block(described: dict, sample_rate_hz: int, channels: object, duratio
             "analysis_rate": cfg.vad.rate_hz, "frame_ms": cfg.vad.frame_ms}
 
 
+def _recorded_at(result: SessionResult) -> str | None:
+    """``source.recorded_at``: ISO 8601 to the second with its UTC offset (a naive time is taken as local)."""
+    t = result.recorded_at
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.astimezone()).isoformat(timespec="seconds")
+
+
 def summary_document(result: SessionResult, complete: bool = True) -> dict:
     """The full ``summary.json`` mapping; ``complete`` is False for the interim saves of a live session."""
     q = result.quality
@@ -26,7 +34,7 @@ def summary_document(result: SessionResult, complete: bool = True) -> dict:
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
         "complete": complete,
-        "source": result.source,
+        "source": {**result.source, "recorded_at": _recorded_at(result)},
         "config": result.config.as_dict(),
         **result.figures.as_dict(),
         "quality": {

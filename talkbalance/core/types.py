@@ -6,6 +6,7 @@ conversion to seconds happens only in the writers and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from talkbalance.config import Config
@@ -106,7 +107,9 @@ class SessionResult:
     """Final result of one analysed session.
 
     ``figures`` are its typed figures (``summary.json``'s ``speakers``, ``session`` and ``coaching``);
-    ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM.
+    ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM;
+    ``recorded_at`` is when the session was recorded (set where the audio comes in: the input file's modification
+    time, a live capture's start; None when unknown), ``summary.json`` ``source.recorded_at``.
     """
 
     names: list[str]
@@ -119,6 +122,7 @@ class SessionResult:
     config: Config = field(default_factory=Config)
     source: dict = field(default_factory=dict)
     file_id: str = "session"
+    recorded_at: datetime | None = None
 
     def seconds(self, frames: int) -> float:
         return frames * self.frame_s

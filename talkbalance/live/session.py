@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from talkbalance.config import Config
@@ -59,6 +60,7 @@ class LiveSession:
         self.rate_hz = rate_hz
         self.out_dir = out_dir
         self.source = source
+        self.recorded_at = datetime.now().astimezone()         # the capture starts right after this
         self.inbox = inbox
         self.pipeline = Pipeline(cfg, rate_hz)
         self.engine: Engine = self.pipeline.engine
@@ -138,6 +140,7 @@ class LiveSession:
         return write_outputs(self._described(result), self.out_dir)
 
     def _described(self, result: SessionResult) -> SessionResult:
-        """``result`` with this session's source and file id."""
+        """``result`` with this session's source, start time and file id."""
         result.source, result.file_id = self._source_now(), self.out_dir.name
+        result.recorded_at = self.recorded_at
         return result

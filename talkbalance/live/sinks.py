@@ -120,7 +120,7 @@ class EventLog:
 
 class InterimSummary:
     """Rewrites ``summary.json`` (atomically, ``complete: false``) every ``SUMMARY_EVERY_S`` from the final spurts
-    so far; ``described`` adds the session's source and file id."""
+    so far; ``described`` adds the session's source, start time and file id."""
 
     def __init__(self, path: Path, described: Callable[[SessionResult], SessionResult]):
         self._path = path
