@@ -8,7 +8,7 @@ from pathlib import Path
 
 from talkbalance.config import Config, session_config
 from talkbalance.core.summary import source_block
-from talkbalance.core.types import SessionResult
+from talkbalance.core.types import Recording, SessionResult
 from talkbalance.errors import InputError
 from talkbalance.io.inputs import open_session
 from talkbalance.pipeline import Block, Pipeline, Progress
@@ -57,4 +57,5 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
     result.source = source_block({"inputs": [str(p) for p in info.inputs]}, info.sample_rate_hz, info.channels,
                                  info.duration_s, cfg)
     result.file_id = re.sub(r"\s+", "_", Path(paths[0]).stem) or "session"
+    result.recording = Recording(tuple(paths), tuple(channels) if channels is not None else None)
     return result

@@ -101,12 +101,22 @@ class SessionEvent:
     outcome: str                       # "successful" / "unsuccessful" for interruptions, else ""
 
 
+@dataclass(frozen=True)
+class Recording:
+    """The audio a session was analysed from: its files (paths as given) and the channels taken from a
+    multichannel file (counted from 1; ``None``: channels 1 and 2, or one mono file per speaker)."""
+
+    paths: tuple[str, ...]
+    channels: tuple[int, ...] | None = None
+
+
 @dataclass
 class SessionResult:
     """Final result of one analysed session.
 
     ``figures`` are its typed figures (``summary.json``'s ``speakers``, ``session`` and ``coaching``);
-    ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM.
+    ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM;
+    ``recording`` is the audio it was analysed from, the one report.html plays (``None``: none on file).
     """
 
     names: list[str]
@@ -119,6 +129,7 @@ class SessionResult:
     config: Config = field(default_factory=Config)
     source: dict = field(default_factory=dict)
     file_id: str = "session"
+    recording: Recording | None = None
 
     def seconds(self, frames: int) -> float:
         return frames * self.frame_s

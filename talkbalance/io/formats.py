@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from talkbalance.errors import ConfigError
 
 FORMAT_FILES = {"json": "summary.json", "csv": "events.csv", "rttm": "activity.rttm", "labels": "labels.txt",
-                "png": "report.png", "textgrid": "activity.TextGrid", "eaf": "activity.eaf"}   # summary.json first
-DEFAULT_FORMATS = ("json", "csv", "rttm", "labels", "png")      # what `analyze` and `live` write
+                "png": "report.png", "html": "report.html", "textgrid": "activity.TextGrid",
+                "eaf": "activity.eaf"}   # summary.json first
+DEFAULT_FORMATS = ("json", "csv", "rttm", "labels", "png", "html")      # what `analyze` and `live` write
 BATCH_FORMATS = ("json", "csv", "rttm", "labels")     # a corpus run's: drawing report.png costs more than a short session
 
 
