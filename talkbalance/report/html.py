@@ -221,9 +221,9 @@ def _coaching_card(items: list[CoachingItem], result: SessionResult) -> str:
         figure = _coaching_figure(item, pointer, trainee, client)
         verdict = '<span class="verdict met">✓ met</span>' if item.met else '<span class="verdict not-met">✗ not met</span>'
         out.append(f'<li class="coaching-item" data-key="{item.key}" data-met="{json.dumps(item.met)}">{verdict}'
-                   f'<span class="item">{escape(item.item)}</span> {figure} '
+                   f'<div><span class="item">{escape(item.item)}</span> {figure} '
                    f'<span class="target">target: {escape(_target(item))}</span>'
-                   f'<p class="message">{escape(item.message)}</p></li>')
+                   f'<p class="message">{escape(item.message)}</p></div></li>')
     return (f'<section class="card" id="coaching"><h2>Coaching for {escape(result.names[trainee])}</h2>'
             f'<ul class="coaching">{"".join(out)}</ul></section>')
 

@@ -284,11 +284,28 @@
   });
   window.addEventListener("pointerup", () => { drag = null; svg.classList.remove("dragging"); });
 
+  const plotY = (ev) => ev.clientY - svg.getBoundingClientRect().top - TOP;
+  const markStarts = events.filter((e) => MARKS.has(e.kind));
+
+  function eventAt(ev) {
+    // the event under the pointer, or a mark within a few pixels of it in its lane (marks are thin)
+    const target = ev.target.closest("[data-i]");
+    if (target) return events[+target.dataset.i];
+    const t = tOf(plotX(ev)), lane = Math.floor(plotY(ev) / LANE_H), near = 6 / scale();
+    let lo = 0, hi = markStarts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (markStarts[mid].start < t - near) lo = mid + 1; else hi = mid; }
+    let best = null;
+    for (let j = lo; j < markStarts.length && markStarts[j].start <= t + near; j++) {
+      const e = markStarts[j];
+      if (e.by === lane && (!best || Math.abs(e.start - t) < Math.abs(best.start - t))) best = e;
+    }
+    return best;
+  }
+
   svg.addEventListener("click", (ev) => {
     if (dragged) { dragged = false; return; }
-    const target = ev.target.closest("[data-i]");
-    if (target) {
-      const e = events[+target.dataset.i];
+    const e = eventAt(ev);
+    if (e) {
       select(e);
       playFrom(e.start);
       return;
@@ -302,9 +319,9 @@
 
   svg.addEventListener("mousemove", (ev) => {
     if (dragged) return;
-    const target = ev.target.closest("[data-i]");
-    if (!target) { tooltip.hidden = true; return; }
-    tooltip.textContent = describe(events[+target.dataset.i]);
+    const e = eventAt(ev);
+    if (!e) { tooltip.hidden = true; return; }
+    tooltip.textContent = describe(e);
     tooltip.hidden = false;
     const r = box.getBoundingClientRect();
     let left = ev.clientX - r.left + 12;
@@ -347,9 +364,15 @@
                   (by === null || e.by === by) && (to === null || e.to === to);
   }
 
+  function filterTitle() {
+    const parts = [kindSelect.value ? kindSelect.selectedOptions[0].textContent.replace(/^— /, "interruptions, ") : "events"];
+    if (bySelect.value) parts.push("by " + D.names[+bySelect.value]);
+    if (toSelect.value) parts.push("to " + D.names[+toSelect.value]);
+    return parts.join(" ");
+  }
+
   function listEvents(highlight) {
     shownMoments = null;
-    focusBox.hidden = true;
     clearMoments();
     const keep = eventFilter();
     const chosen = events.filter(keep);
@@ -359,6 +382,8 @@
     listBody.innerHTML = rows.join("") || '<tr class="empty"><td colspan="4">none</td></tr>';
     countText.textContent = chosen.length + " of " + events.length + " events";
     const filtering = highlight && chosen.length < events.length;
+    focusBox.hidden = !(kindSelect.value || bySelect.value || toSelect.value);
+    document.getElementById("focus-title").textContent = filterTitle() + " (" + chosen.length + ")";
     svg.classList.toggle("filtering", filtering);
     for (const e of events) if (markEls[e.i]) markEls[e.i].classList.toggle("hl", filtering && keep(e));
     return chosen;
@@ -385,8 +410,8 @@
   }
 
   function turnMoments(k, order, limit) {
-    let turns = D.turns.filter((t) => t[0] === k).map((t) => ({start: t[1] / 1000, end: t[2] / 1000, lane: k}));
-    if (order !== "time") turns.sort((a, b) => (b.end - b.start) - (a.end - a.start) || a.start - b.start);
+    let turns = D.turns.filter((t) => t[0] === k).map((t) => ({start: t[1] / 1000, end: t[2] / 1000, ms: t[2] - t[1], lane: k}));
+    if (order !== "time") turns.sort((a, b) => b.ms - a.ms || a.start - b.start);
     if (limit) turns = turns.slice(0, limit);
     for (const t of turns) t.text = "turn of " + D.names[k];
     return turns;
@@ -452,60 +477,66 @@
 
   // --- trends within the session ----------------------------------------------------------
   function buildTrends() {
+    // columns as long as their stretch of the session (the last one may be shorter)
     const host = document.getElementById("trends-chart");
     const T = D.trends, bins = T.talk_ms.length, binS = T.bin_s;
-    const w = Math.max(260, host.clientWidth), left = 44, right = 8, h1 = 90, h2 = 60, gap = 34, top = 18;
-    const plotW = w - left - right, colW = plotW / bins;
-    const k = plotW / (bins * binS);
+    const w = Math.max(260, host.clientWidth), left = 44, right = 8, h1 = 90, h2 = 60, gap = 44, top = 18;
+    const k = (w - left - right) / DURATION_S;
+    const per = binS === 60 ? "minute" : binS / 60 + " minutes";
     const maxInt = Math.max(1, ...T.interruptions.map((row) => Math.max(...row)));
-    const y2top = top + h1 + gap;
-    let out = `<text class="title" x="0" y="11">Talk share per ${binS / 60 === 1 ? "minute" : binS / 60 + " minutes"}</text>` +
-      `<text class="title" x="0" y="${y2top - 7}">Interruptions made per ${binS / 60 === 1 ? "minute" : binS / 60 + " minutes"}</text>`;
+    const y2top = top + h1 + gap, bottom = y2top + h2;
+    let out = `<text class="title" x="0" y="11">Talk share per ${per}</text>` +
+      `<text class="title" x="0" y="${y2top - 24}">Interruptions made per ${per}</text>`;
     for (const p of [0, 50, 100]) {
       const y = top + h1 - h1 * p / 100;
       out += `<line x1="${left}" x2="${w - right}" y1="${y}" y2="${y}" stroke="#edf2f7"/>` +
         `<text x="${left - 5}" y="${y + 4}" text-anchor="end">${p} %</text>`;
     }
-    const order = D.trainee === null ? D.names.map((_, i) => i) : [D.trainee, ...D.names.map((_, i) => i).filter((i) => i !== D.trainee)];
+    const everyone = D.names.map((_, i) => i);
+    const order = D.trainee === null ? everyone : [D.trainee, ...everyone.filter((i) => i !== D.trainee)];
+    const labelEvery = Math.max(1, Math.ceil(bins / 12));
     T.talk_ms.forEach((row, b) => {
+      const t0 = b * binS, t1 = Math.min((b + 1) * binS, DURATION_S);
+      const colW = (t1 - t0) * k, x = left + t0 * k + Math.min(3, colW * 0.1), bw = Math.max(1, colW - 2 * Math.min(3, colW * 0.1));
+      const span = clock(t0) + "–" + clock(t1);
       const all = row.reduce((a, v) => a + v, 0);
       let y = top + h1;
-      const x = left + b * colW + colW * 0.12, bw = colW * 0.76;
-      for (const s of order) {
-        if (!all) break;
+      for (const s of all ? order : []) {
         const hh = h1 * row[s] / all;
         y -= hh;
         out += `<rect x="${x}" y="${y}" width="${bw}" height="${hh}" fill="${D.colours[s]}" opacity="0.85">` +
-          `<title>${esc(D.names[s])}: ${Math.round(100 * row[s] / all)} % of the talk, ${clock(b * binS)}–${clock(Math.min((b + 1) * binS, DURATION_S))}</title></rect>`;
+          `<title>${esc(D.names[s])}: ${Math.round(100 * row[s] / all)} % of the talk, ${span}</title></rect>`;
       }
-      const group = colW * 0.76 / N;
+      const group = bw / N;
       T.interruptions[b].forEach((count, s) => {
         const hh = h2 * count / maxInt;
-        out += `<rect x="${x + s * group}" y="${y2top + h2 - hh}" width="${group * 0.9}" height="${hh}" fill="${D.colours[s]}">` +
-          `<title>${esc(D.names[s])}: ${count} interruptions made</title></rect>`;
-        if (count) out += `<text x="${x + s * group + group * 0.45}" y="${y2top + h2 - hh - 3}" text-anchor="middle">${count}</text>`;
+        out += `<rect x="${x + s * group}" y="${bottom - hh}" width="${group * 0.9}" height="${hh}" fill="${D.colours[s]}">` +
+          `<title>${esc(D.names[s])}: ${count} interruptions made, ${span}</title></rect>`;
+        if (count && group > 9) out += `<text x="${x + s * group + group * 0.45}" y="${bottom - hh - 3}" text-anchor="middle">${count}</text>`;
       });
-      if (bins <= 24 || b % Math.ceil(bins / 12) === 0)
-        out += `<text x="${left + b * colW + colW / 2}" y="${y2top + h2 + 14}" text-anchor="middle">${clock(b * binS)}</text>`;
+      if (b % labelEvery === 0) out += `<text x="${left + t0 * k}" y="${bottom + 14}" text-anchor="start">${clock(t0)}</text>`;
     });
     if (D.talk_share_target && D.trainee !== null) {
+      const band = Math.round(D.talk_share_target.min * 100) + "–" + Math.round(D.talk_share_target.max * 100) + " %";
       for (const v of [D.talk_share_target.min, D.talk_share_target.max]) {
         const y = top + h1 - h1 * v;
         out += `<line class="target" x1="${left}" x2="${w - right}" y1="${y}" y2="${y}"><title>target for ` +
-          `${esc(D.names[D.trainee])}: ${Math.round(D.talk_share_target.min * 100)}–${Math.round(D.talk_share_target.max * 100)} %</title></line>`;
+          `${esc(D.names[D.trainee])}: ${band}</title></line>`;
       }
     }
-    out += `<line x1="${left}" x2="${w - right}" y1="${y2top + h2}" y2="${y2top + h2}" stroke="#cbd5e0"/>`;
-    out += `<rect class="view" id="trend-view" y="${top - 2}" height="${y2top + h2 - top + 4}" data-x0="${left}" data-k="${k}"/>`;
-    for (let b = 0; b < bins; b++)
-      out += `<rect class="col" data-bin="${b}" x="${left + b * colW}" y="${top}" width="${colW}" height="${y2top + h2 - top}"/>`;
-    host.innerHTML = `<svg height="${y2top + h2 + 20}" viewBox="0 0 ${w} ${y2top + h2 + 20}">${out}</svg>`;
+    out += `<line x1="${left}" x2="${w - right}" y1="${bottom}" y2="${bottom}" stroke="#cbd5e0"/>`;
+    out += `<rect class="view" id="trend-view" y="${top - 2}" height="${bottom - top + 4}" data-x0="${left}" data-k="${k}"/>`;
+    for (let b = 0; b < bins; b++) {
+      const t0 = b * binS, t1 = Math.min((b + 1) * binS, DURATION_S);
+      out += `<rect class="col" data-bin="${b}" x="${left + t0 * k}" y="${top}" width="${(t1 - t0) * k}" height="${bottom - top}"/>`;
+    }
+    host.innerHTML = `<svg height="${bottom + 20}" viewBox="0 0 ${w} ${bottom + 20}">${out}</svg>`;
     trendView = document.getElementById("trend-view");
   }
 
   document.getElementById("trends-chart").addEventListener("click", (ev) => {
     const col = ev.target.closest("[data-bin]");
-    if (col) show(+col.dataset.bin * D.trends.bin_s, D.trends.bin_s);
+    if (col) show(+col.dataset.bin * D.trends.bin_s, Math.min(D.trends.bin_s, DURATION_S));
   });
 
   // --- start --------------------------------------------------------------------------------
