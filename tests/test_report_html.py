@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 import soundfile as sf
 from conftest import DEMO, ROOT
@@ -87,22 +88,31 @@ def test_the_audio_link_is_relative_and_exists(demo):
     assert not (demo / "report_audio.ogg").exists()
 
 
-def test_two_mono_files_get_a_compressed_stereo_copy(tmp_path):
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Path, np.ndarray]:
+    """30 s of the demo as two mono files, one per person, analysed; with the stereo original."""
+    root = tmp_path_factory.mktemp("pair")
     stereo, rate = sf.read(DEMO / "practice_session.flac", dtype="int16", frames=16000 * 30)
     for k, name in enumerate(("trainee", "client")):
-        sf.write(tmp_path / f"{name}.wav", stereo[:, k], rate)
-    out = analysed([tmp_path / "trainee.wav", tmp_path / "client.wav"], tmp_path / "out")
+        sf.write(root / f"{name}.wav", stereo[:, k], rate)
+    return analysed([root / "trainee.wav", root / "client.wav"], root / "out"), stereo
+
+
+def test_two_mono_files_get_a_compressed_stereo_copy(pair, tmp_path):
+    out, stereo = pair
     assert audio_link(out) == "report_audio.ogg"
     info = sf.info(out / "report_audio.ogg")
-    assert (info.format, info.subtype, info.channels, info.samplerate) == ("OGG", "VORBIS", 2, rate)
+    assert (info.format, info.subtype, info.channels, info.samplerate) == ("OGG", "VORBIS", 2, 16000)
     assert info.duration == pytest.approx(30.0, abs=0.05)
     copy, _ = sf.read(out / "report_audio.ogg", dtype="float32")
     original = stereo.astype("float32") / 32768
     for k in (0, 1):       # each person on their own channel, in speaker order
         assert abs(copy[:, k] - original[:, k]).mean() < 0.5 * abs(copy[:, k] - original[:, 1 - k]).mean()
-    sf.write(tmp_path / "stereo.wav", stereo, rate)
-    analysed([tmp_path / "stereo.wav"], out)            # a later run that can link its input drops the copy
-    assert audio_link(out) == "../stereo.wav" and not (out / "report_audio.ogg").exists()
+    again = tmp_path / "out"
+    shutil.copytree(out, again)
+    sf.write(tmp_path / "stereo.wav", stereo, 16000)
+    analysed([tmp_path / "stereo.wav"], again)            # a later run that can link its input drops the copy
+    assert audio_link(again) == "../stereo.wav" and not (again / "report_audio.ogg").exists()
 
 
 def test_channels_picked_from_a_multichannel_file_and_aiff_get_the_copy(tmp_path):
@@ -224,6 +234,14 @@ def test_the_demo_page_in_a_browser(browser, demo):
         f"{len(page_data(demo)['events'])} events"
 
 
+def test_the_compressed_copy_plays(browser, pair):
+    out, _ = pair
+    open_page(browser, out)
+    duration_s = wait_for(browser, "const a = document.getElementById('audio'); return a.readyState >= 1 && a.duration")
+    assert duration_s == pytest.approx(json.loads((out / "summary.json").read_text())["session"]["duration_s"], abs=0.05)
+    assert not console_errors(browser)
+
+
 def test_an_hour_long_session_opens_in_under_a_second(browser, hour):
     ready_ms = open_page(browser, hour)
     size_kb = (hour / "report.html").stat().st_size / 1000
@@ -232,6 +250,7 @@ def test_an_hour_long_session_opens_in_under_a_second(browser, hour):
     marks = browser.execute_script("return document.querySelectorAll('#timeline-svg [data-kind]').length")
     with open(hour / "events.csv", newline="") as f:
         assert marks == sum(1 for _ in csv.DictReader(f)) > 1000
+    wait_for(browser, f"return document.querySelectorAll('#event-list tbody tr[data-i]').length === {marks}")   # all listed
     # zooming in: the content's transform changes, nothing is rebuilt
     before = browser.execute_script("return document.getElementById('world').childElementCount")
     browser.execute_script("""const svg = document.getElementById('timeline-svg'), r = svg.getBoundingClientRect();

@@ -356,6 +356,9 @@
   const focusBox = document.getElementById("focus");
   const countText = document.getElementById("event-count");
   let shownMoments = null;       // a figure's moments, when the list shows them instead of the events
+  let listGeneration = 0;        // which listing the rows still to come belong to
+  const FIRST_ROWS = 120;
+  const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0));
 
   function eventFilter() {
     const [kind, outcome] = kindSelect.value.split("/");
@@ -379,7 +382,12 @@
     const rows = chosen.map((e) => `<tr data-i="${e.i}"><td>${clock(e.start, true)}</td><td><i class="kind" ` +
       `style="background:${KIND_COLOURS[e.kind]}"></i>${esc(what(e))}</td><td>${esc(who(e))}</td>` +
       `<td>${secs(e.end - e.start)}</td></tr>`);
-    listBody.innerHTML = rows.join("") || '<tr class="empty"><td colspan="4">none</td></tr>';
+    // a long list comes in two parts: what shows first, then the rest once the page is drawn
+    const generation = ++listGeneration;
+    listBody.innerHTML = rows.slice(0, FIRST_ROWS).join("") || '<tr class="empty"><td colspan="4">none</td></tr>';
+    if (rows.length > FIRST_ROWS) afterPaint(() => setTimeout(() => {
+      if (generation === listGeneration) listBody.insertAdjacentHTML("beforeend", rows.slice(FIRST_ROWS).join(""));
+    }, 0));
     countText.textContent = chosen.length + " of " + events.length + " events";
     const filtering = highlight && chosen.length < events.length;
     focusBox.hidden = !(kindSelect.value || bySelect.value || toSelect.value);
@@ -394,8 +402,9 @@
   }
 
   function listMoments(title, moments) {
-    // moments: {start, end, text, at}: a stretch (end > start) or a point in time (at)
+    // moments: {start, end, text, lane}: a stretch (end > start) or a point in time
     shownMoments = moments;
+    listGeneration++;
     focusBox.hidden = false;
     document.getElementById("focus-title").textContent = title + " (" + moments.length + ")";
     listBody.innerHTML = moments.map((m, j) => `<tr data-m="${j}"><td>${clock(m.start, true)}</td>` +
@@ -546,7 +555,5 @@
   draw();
   listEvents(false);
   window.addEventListener("resize", () => { measure(); buildTrends(); schedule(); });
-  requestAnimationFrame(() => setTimeout(() => {
-    document.documentElement.dataset.ready = performance.now().toFixed(1);
-  }, 0));
+  afterPaint(() => { document.documentElement.dataset.ready = performance.now().toFixed(1); });
 })();
