@@ -139,8 +139,8 @@ def _timeline_card() -> str:
 
 def _fig(pointer: str, value: Any, text: str, show: dict[str, Any] | None = None, **extra: Any) -> str:
     """A figure of ``summary.json`` (``pointer``: its JSON pointer) shown as ``text``, linked to the moments
-    behind it (``show``: what the event list shows when it is clicked)."""
-    attrs = f' data-figure="{pointer}" data-value="{escape(json.dumps(value))}"'
+    behind it (``show``: what the event list shows when it is clicked); a list's figure is its ``length``."""
+    attrs = f' data-figure="{pointer}"' + ("" if "length" in extra else f' data-value="{escape(json.dumps(value))}"')
     attrs += "".join(f' data-{k.replace("_", "-")}="{escape(str(v))}"' for k, v in extra.items())
     if show is None:
         return f'<span class="fig"{attrs}>{escape(text)}</span>'
