@@ -3,7 +3,7 @@
 # Also:         make bench  (the researchers' benchmark, writes benchmarks/RESULTS.md; bench-quick: minutes)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb
+SYSTEM_PACKAGES := libsndfile1 libportaudio2 espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins xvfb chromium chromium-driver
 
 .PHONY: setup system demo lint test bench bench-quick clean
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from talkbalance.config import Config, session_config
 from talkbalance.core.summary import source_block
-from talkbalance.core.types import SessionResult
+from talkbalance.core.types import Recording, SessionResult
 from talkbalance.errors import InputError
 from talkbalance.io.inputs import open_session
 from talkbalance.pipeline import Block, Pipeline, Progress
@@ -61,6 +61,7 @@ def analyze_file(inputs: str | Path | Sequence[str | Path], *, config: Config | 
                                  info.duration_s, cfg)
     result.file_id = re.sub(r"\s+", "_", Path(paths[0]).stem) or "session"
     result.recorded_at = modified_at(info.inputs)
+    result.recording = Recording(tuple(paths), tuple(channels) if channels is not None else None)
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import partial
@@ -21,7 +22,7 @@ from talkbalance.batch.sessions import find_sessions
 from talkbalance.batch.task import run_session
 from talkbalance.errors import InputError
 
-SESSION_FILES = ["activity.rttm", "events.csv", "labels.txt", "summary.json"]      # batch's default formats
+SESSION_FILES = ["activity.rttm", "events.csv", "labels.txt", "report.html", "summary.json"]   # batch's default formats
 EXCERPTS_S = {"s00.wav": (10, 22), "week2/s01.wav": (26, 40), "week2/s02.flac": (50, 58)}
 KILL_MARKER = "TALKBALANCE_TEST_KILL_MARKER"
 
@@ -73,10 +74,14 @@ def test_batch_equals_separate_analyze_runs(corpus, tmp_path):
     events = table(out / "events.csv")
     for session, name in (("s00", "s00.wav"), ("week2/s01", "week2/s01.wav"), ("week2/s02", "week2/s02.flac")):
         alone = tmp_path / session
-        done = cli("analyze", (folder / name).absolute(), "--out", alone, "--formats", "json,csv,rttm,labels", "--quiet")
+        done = cli("analyze", (folder / name).absolute(), "--out", alone, "--formats", "json,csv,rttm,labels,html",
+                   "--quiet")
         assert done.returncode == 0, done.stderr
         assert sorted(p.name for p in (out / session).iterdir()) == [".batch.json", *SESSION_FILES]
-        for file in SESSION_FILES:
+        page = (out / session / "report.html").read_text()     # the same session page, playing the input where it lies
+        link = re.search(r'<audio id="audio"[^>]* src="([^"]+)"', page).group(1)
+        assert (out / session / link).resolve() == (folder / name).resolve()
+        for file in set(SESSION_FILES) - {"report.html"}:
             mine, theirs = ((folder_ / file).read_text() for folder_ in (out / session, alone))
             if file == "activity.rttm":       # the file id is the session id, unique in the corpus
                 assert {line.split()[1] for line in mine.splitlines()} == {session}

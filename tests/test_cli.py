@@ -25,7 +25,7 @@ def demo_run(tmp_path_factory):
 
 def test_demo_writes_every_output_file(demo_run):
     out, proc = demo_run
-    for name in ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png"):
+    for name in ("summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png", "report.html"):
         assert (out / name).stat().st_size > 0, name
     assert "talk share" in proc.stdout and "[NOT met] avoid interruptions" in proc.stdout
     summary = json.loads((out / "summary.json").read_text())

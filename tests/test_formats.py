@@ -86,7 +86,7 @@ def test_chosen_formats_replace_an_earlier_runs_files(session, tmp_path):
 
 def test_format_names_are_checked():
     assert check_formats(["eaf", " CSV", "csv"]) == ("json", "csv", "eaf")       # summary.json always, in file order
-    with pytest.raises(talkbalance.ConfigError, match="unknown name 'pdf'; choose from json, csv, rttm, labels, png, "
+    with pytest.raises(talkbalance.ConfigError, match="unknown name 'pdf'; choose from json, csv, rttm, labels, png, html, "
                                                       "textgrid, eaf"):
         check_formats(["csv", "pdf"])
     with pytest.raises(talkbalance.ConfigError, match="names no format"):
@@ -94,7 +94,7 @@ def test_format_names_are_checked():
 
 
 def test_without_png_matplotlib_is_never_loaded(session, tmp_path):
-    """The batch default costs no report: matplotlib is not even imported."""
+    """The batch default draws no report.png: matplotlib is not even imported (report.html needs none)."""
     code = ("import sys, talkbalance; from talkbalance.io.formats import BATCH_FORMATS; "
             f"r = talkbalance.analyze_file({str(DEMO / 'practice_session.flac')!r}); "
             f"talkbalance.write_outputs(r, {str(tmp_path)!r}, BATCH_FORMATS); print('matplotlib' in sys.modules)")
@@ -113,4 +113,4 @@ def test_analyze_writes_the_formats_asked_for(tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == (f"Results in {tmp_path / 'out'}/ (summary.json, activity.TextGrid, "
                                                     "activity.eaf)")
     assert_user_error(cli("analyze", tmp_path / "s.wav", "--formats", "csv,wav"),
-                      "--formats has the unknown name 'wav'; choose from json, csv, rttm, labels, png, textgrid, eaf")
+                      "--formats has the unknown name 'wav'; choose from json, csv, rttm, labels, png, html, textgrid, eaf")

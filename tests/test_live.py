@@ -58,8 +58,9 @@ def replay_run(tmp_path_factory):
 @pytest.mark.realtime
 def test_replay_writes_the_session_folder(replay_run, demo_audio):
     out, proc = replay_run
-    for name in ("audio.wav", "summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png"):
+    for name in ("audio.wav", "summary.json", "events.csv", "activity.rttm", "labels.txt", "report.png", "report.html"):
         assert (out / name).stat().st_size > 0, name
+    assert '<audio id="audio" controls preload="auto" src="audio.wav">' in (out / "report.html").read_text()  # not the replayed file
     recorded, rate = sf.read(out / "audio.wav", dtype="int16")
     assert rate == 16000 and np.array_equal(recorded, demo_audio)     # every sample, in order
     summary = json.loads((out / "summary.json").read_text())

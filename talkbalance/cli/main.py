@@ -21,7 +21,8 @@ DESCRIPTION = ("Measure turn-taking in two-person active-listening practice, one
                "share, interruptions and backchannels (who to whom), pauses, gaps and turns.")
 EPILOG = "Run `talkbalance COMMAND --help` for a command's options."
 FORMATS_HELP = ("comma list of the files to write: json (summary.json, always written), csv (events.csv), rttm, "
-                "labels, png (report.png), textgrid (Praat), eaf (ELAN); default: {}")
+                "labels, png (report.png), html (report.html, the page to review the session in a browser), "
+                "textgrid (Praat), eaf (ELAN); default: {}")
 SPEAKERS_HELP = ("names of the two people in channel order, e.g. maya,sam (default: A,B for a stereo file; "
                  "with two mono files, each file's name without its extension)")
 

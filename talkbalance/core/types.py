@@ -102,6 +102,15 @@ class SessionEvent:
     outcome: str                       # "successful" / "unsuccessful" for interruptions, else ""
 
 
+@dataclass(frozen=True)
+class Recording:
+    """The audio a session was analysed from: its files (paths as given) and the channels taken from a
+    multichannel file (counted from 1; ``None``: channels 1 and 2, or one mono file per speaker)."""
+
+    paths: tuple[str, ...]
+    channels: tuple[int, ...] | None = None
+
+
 @dataclass
 class SessionResult:
     """Final result of one analysed session.
@@ -110,6 +119,7 @@ class SessionResult:
     ``source`` describes the input (``summary.json`` ``source``) and ``file_id`` names it in the RTTM;
     ``recorded_at`` is when the session was recorded (set where the audio comes in: the input file's modification
     time, a live capture's start; None when unknown), ``summary.json`` ``source.recorded_at``.
+    ``recording`` is the audio it was analysed from, the one report.html plays (``None``: none on file).
     """
 
     names: list[str]
@@ -123,6 +133,7 @@ class SessionResult:
     source: dict = field(default_factory=dict)
     file_id: str = "session"
     recorded_at: datetime | None = None
+    recording: Recording | None = None
 
     def seconds(self, frames: int) -> float:
         return frames * self.frame_s

@@ -1,5 +1,6 @@
 """The session output files of OUTPUTS.md: summary.json, events.csv, activity.rttm, labels.txt, and (rendered
-elsewhere) report.png, activity.TextGrid and activity.eaf; ``write_outputs`` writes those chosen (``io/formats.py``).
+elsewhere) report.png, report.html (with the audio it plays, ``review_audio``), activity.TextGrid and activity.eaf;
+``write_outputs`` writes those chosen (``io/formats.py``).
 
 Frames become seconds here (3 decimals). File names and columns are a public
 interface: change them only with a ``SCHEMA_VERSION`` bump (``core/summary.py``) and a README note.
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from talkbalance.core.types import Event, SessionResult, Spurt
 from talkbalance.io.formats import DEFAULT_FORMATS, FORMAT_FILES, check_formats
+from talkbalance.io.review_audio import REVIEW_COPY, ReviewAudio, review_audio, write_review_copy
 
-OUTPUT_FILES = tuple(FORMAT_FILES.values())      # summary.json first
+OUTPUT_FILES = (*FORMAT_FILES.values(), REVIEW_COPY)      # summary.json first; report.html's copy of the audio last
 EVENTS_HEADER = ["kind", "start_s", "end_s", "speaker", "other", "outcome", "duration_s"]
 
 
@@ -107,8 +109,8 @@ def clear_earlier_results(out_dir: Path) -> None:
         (out_dir / name).unlink(missing_ok=True)
 
 
-def rendered(result: SessionResult, name: str) -> str | bytes:
-    """The content of format ``name``'s file (``FORMAT_FILES``), but summary.json."""
+def rendered(result: SessionResult, name: str, audio: ReviewAudio | None = None) -> str | bytes:
+    """The content of format ``name``'s file (``FORMAT_FILES``), but summary.json; report.html plays ``audio``."""
     fs, names = result.frame_s, result.names
     if name == "csv":
         return events_csv(result.conversation.events, names, fs)
@@ -119,6 +121,9 @@ def rendered(result: SessionResult, name: str) -> str | bytes:
     if name == "png":
         from talkbalance.report.png import report_png
         return report_png(result)
+    if name == "html":
+        from talkbalance.report.html import report_html
+        return report_html(result, audio.url if audio is not None else None)
     if name == "textgrid":
         from talkbalance.io.textgrid import textgrid
         return textgrid(result)
@@ -135,16 +140,19 @@ def write_outputs(result: SessionResult, out_dir: str | Path, formats: Iterable[
         An analysed session (``analyze_file``, ``Engine.finish``).
     out_dir : str or Path
         The session folder; created when missing. An earlier run's files in it are replaced.
-    formats : names from ``json, csv, rttm, labels, png, textgrid, eaf``
-        The files to write (default: the first five). ``summary.json`` is written whatever is chosen.
+    formats : names from ``json, csv, rttm, labels, png, html, textgrid, eaf``
+        The files to write (default: the first six). ``summary.json`` is written whatever is chosen.
 
     Returns
     -------
     dict
         The ``summary.json`` document written.
 
-    Everything is rendered before the folder is touched. Then ``summary.json`` is
-    replaced with the new one marked incomplete, the earlier run's files that this run
+    report.html plays ``result.recording``: the file itself, linked relative to ``out_dir``, when browsers play it
+    as it is, else a compressed copy, ``report_audio.ogg``, encoded beside it (``review_audio``).
+
+    Everything is rendered before the folder is touched (but the audio copy, encoded as it is written). Then
+    ``summary.json`` is replaced with the new one marked incomplete, the earlier run's files that this run
     does not write are removed, the new ones are written, and ``summary.json`` is marked
     complete last. Stopped at any moment (Ctrl-C, a crash, a full disk), the folder holds the
     earlier run untouched, or files whose ``summary.json`` says ``"complete": false``,
@@ -152,12 +160,19 @@ def write_outputs(result: SessionResult, out_dir: str | Path, formats: Iterable[
     """
     out_dir = Path(out_dir)
     summary = result.summary()
-    files = {FORMAT_FILES[name]: rendered(result, name) for name in check_formats(formats) if name != "json"}
+    chosen = check_formats(formats)
+    audio = review_audio(result.recording, len(result.names), out_dir) if "html" in chosen else None
+    files = {FORMAT_FILES[name]: rendered(result, name, audio) for name in chosen if name != "json"}
+    copy = audio.copy_of if audio is not None else None
     out_dir.mkdir(parents=True, exist_ok=True)
     write_summary(out_dir / "summary.json", {**summary, "complete": False})
+    recorded = {os.path.abspath(p) for p in result.recording.paths} if result.recording is not None else set()
     for name in OUTPUT_FILES:
-        if name not in files and name != "summary.json":
+        stale = name not in files and name != "summary.json" and not (name == REVIEW_COPY and copy is not None)
+        if stale and os.path.abspath(out_dir / name) not in recorded:       # never the recording itself
             (out_dir / name).unlink(missing_ok=True)
+    if copy is not None:
+        write_review_copy(copy, out_dir / REVIEW_COPY)
     for name, content in files.items():
         write_atomic(out_dir / name, content)
     write_summary(out_dir / "summary.json", summary)

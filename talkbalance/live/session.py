@@ -24,7 +24,7 @@ from pathlib import Path
 from talkbalance.config import Config
 from talkbalance.core.engine import Engine
 from talkbalance.core.summary import source_block
-from talkbalance.core.types import SessionResult
+from talkbalance.core.types import Recording, SessionResult
 from talkbalance.errors import OutputError
 from talkbalance.io.outputs import write_outputs
 from talkbalance.io.wav import WavRecorder
@@ -132,7 +132,8 @@ class LiveSession:
 
     # -- after the threads ----------------------------------------------------------------
     def finish(self) -> dict:
-        """Close the recording and write the final summary, events, RTTM, labels and report."""
+        """Close the recording and write the final summary, events, RTTM, labels, report.png and report.html (which
+        plays audio.wav)."""
         self.audio.close()
         result = self.pipeline.finish()
         if self.end_reason:
@@ -140,7 +141,9 @@ class LiveSession:
         return write_outputs(self._described(result), self.out_dir)
 
     def _described(self, result: SessionResult) -> SessionResult:
-        """``result`` with this session's source, start time and file id."""
+        """``result`` with this session's source, start time, file id and recording (audio.wav, not the replayed
+        file)."""
         result.source, result.file_id = self._source_now(), self.out_dir.name
         result.recorded_at = self.recorded_at
+        result.recording = Recording((str(self.out_dir / "audio.wav"),))
         return result

@@ -5,11 +5,12 @@ are ``BAR_HEIGHT`` tall on the lane, and the overlap shading spans every lane.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING, Any
 
 from talkbalance.core.wording import speaker_label
+
+if TYPE_CHECKING:
+    from matplotlib.patches import Patch
 
 SPEAKER_COLOURS = ("#2b6cb0", "#dd6b20", "#2f855a", "#805ad5")
 INK = "#1a202c"
@@ -69,5 +70,7 @@ def small_mark_style(kind: str) -> dict[str, Any]:
 
 
 def overlap_handle() -> Patch:
-    """The legend's proxy for the overlap shading."""
+    """The legend's proxy for the overlap shading (matplotlib is imported here: report.html uses this module too)."""
+    from matplotlib.patches import Patch
+
     return Patch(facecolor=OVERLAP_COLOUR, alpha=OVERLAP_ALPHA, label="both speaking")
