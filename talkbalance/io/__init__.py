@@ -1,7 +1,8 @@
-"""Files in and out: audio inputs (``inputs`` opens one or two files as a session, ``validate`` checks them,
-``blocks`` reads, converts, resamples and aligns their streams), the WAV files (``wav``: the crash-safe
+"""Files in and out: audio inputs (``inputs`` opens one or two files as a session, ``readers`` opens each with
+soundfile or else PyAV, ``decoded`` streams PyAV's decode, ``validate`` checks them, ``blocks`` reads, converts,
+resamples and aligns their streams), the WAV files (``wav``: the crash-safe
 recording, its repair, header parsing), and the OUTPUTS.md session files.
 
 May import ``core``, ``config``, ``errors`` and ``report`` (report.png is one of the outputs); never
-``live`` or ``cli``.
+``live`` or ``cli``.  The only layer that imports ``av`` (PyAV).
 """
