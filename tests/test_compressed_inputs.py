@@ -79,6 +79,16 @@ def _remux(source: Path, target: Path, container_format: str) -> None:
                 out.mux(packet)
 
 
+def _remux_without_duration(source: Path, target: Path) -> None:
+    """A WebM as a browser streams it (MediaRecorder): no duration anywhere in the file."""
+    with av.open(str(source)) as inp, av.open(str(target), "w", format="webm", options={"live": "1"}) as out:
+        stream = out.add_stream_from_template(inp.streams.audio[0])
+        for packet in inp.demux(inp.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+
+
 def _video_only(path: Path) -> None:
     with av.open(str(path), "w", format="mp4") as out:
         picture = out.add_stream("mpeg4", rate=1)
@@ -158,6 +168,25 @@ def test_decoding_streams_blocks_of_the_size_asked(encoded):
         assert sum(sizes) + sum(rest) == decoded.frames
     finally:
         decoded.close()
+
+
+def test_webm_without_duration_is_counted_first(encoded, tmp_path):
+    path = tmp_path / "browser.webm"
+    _remux_without_duration(encoded["session_opus.webm"], path)
+    with av.open(str(path)) as probe:
+        assert probe.duration is None and probe.streams.audio[0].duration is None
+    with open_session([path]) as source:
+        assert source.info.frames == 102.09 * 48000 and source.info.readers == ["pyav"]
+        assert sum(len(b) for b in source.blocks(48000)) == source.info.frames
+
+
+def test_batch_finds_the_formats_pyav_reads(encoded, tmp_path):
+    from talkbalance.batch.sessions import find_sessions
+
+    for name in READ_BY:
+        (tmp_path / name.replace("session", f"s_{Path(name).suffix[1:]}")).symlink_to(encoded[name])
+    found = {Path(s.inputs[0]).suffix for s in find_sessions([tmp_path])}
+    assert found == {Path(name).suffix for name in READ_BY}
 
 
 # ---------------------------------------------------------------- damaged files, through the CLI

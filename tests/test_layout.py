@@ -16,12 +16,12 @@ FORBIDDEN = {
     "core": {"sounddevice", "matplotlib", "soundfile", "tqdm", "av", "talkbalance.io", "talkbalance.pipeline",
              "talkbalance.live", "talkbalance.report", "talkbalance.cli", "talkbalance.api"},
     "io": {"sounddevice", "tqdm", "talkbalance.pipeline", "talkbalance.live", "talkbalance.cli"},
-    "report": {"sounddevice", "soundfile", "tqdm", "talkbalance.io", "talkbalance.pipeline", "talkbalance.live",
+    "report": {"sounddevice", "soundfile", "av", "tqdm", "talkbalance.io", "talkbalance.pipeline", "talkbalance.live",
                "talkbalance.cli"},
-    "pipeline": {"sounddevice", "matplotlib", "tqdm", "talkbalance.report", "talkbalance.live", "talkbalance.batch",
+    "pipeline": {"sounddevice", "matplotlib", "av", "tqdm", "talkbalance.report", "talkbalance.live", "talkbalance.batch",
                  "talkbalance.cli", "talkbalance.api"},
-    "live": {"tqdm", "talkbalance.cli"},
-    "batch": {"sounddevice", "matplotlib", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli"},
+    "live": {"tqdm", "av", "talkbalance.cli"},
+    "batch": {"sounddevice", "matplotlib", "av", "tqdm", "talkbalance.live", "talkbalance.report", "talkbalance.cli"},
 }
 
 
