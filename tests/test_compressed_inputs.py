@@ -157,6 +157,12 @@ def test_two_mono_m4a_files_give_the_common_parts_figures(encoded):
     assert "trainee.m4a" in warning and "client.m4a" in warning
 
 
+def test_a_stereo_m4a_in_a_pair_is_refused_as_a_stereo_wav_is(encoded):
+    """Two-file input needs one mono file per person, whatever the format (even if the two channels were equal)."""
+    with pytest.raises(talkbalance.InputError, match=r"session\.m4a has 2 channels but two-file input needs one mono"):
+        open_session([encoded["trainee.m4a"], encoded["session.m4a"]])
+
+
 def test_decoding_streams_blocks_of_the_size_asked(encoded):
     decoded = DecodedAudio(str(encoded["session.m4a"]))
     try:
