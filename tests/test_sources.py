@@ -50,7 +50,7 @@ def test_stereo_int16_wav_blocks_are_exact_int16(tmp_path):
 
     assert info == SourceInfo(
         inputs=[path], sample_rate_hz=RATE_HZ, channels=2, frames=40000,
-        duration_s=2.5, float_input=False, warnings=[],
+        duration_s=2.5, float_input=False, warnings=[], readers=["soundfile"],
     )
     assert [b.shape for b in blocks] == [(16000, 2), (16000, 2), (8000, 2)]
     assert all(b.dtype == np.int16 for b in blocks)

@@ -16,6 +16,8 @@ from talkbalance.errors import InputError
 # soundfile's format names that are not file extensions, and the extensions of the formats it reads under other names
 NOT_EXTENSIONS = {"raw", "wavex", "mat4", "mat5"}
 OTHER_EXTENSIONS = {"AIFF": ("aif", "aifc"), "OGG": ("oga", "opus"), "NIST": ("sph",), "AU": ("snd",)}
+# what the input layer decodes with PyAV when libsndfile cannot open it (M4A/AAC, WebM, the sound of video files)
+PYAV_EXTENSIONS = frozenset({"m4a", "aac", "mp3", "opus", "webm", "mka", "mkv", "mp4", "mov"})
 TABLE_NAMES = ("sessions.csv", "events.csv")    # the corpus tables beside the session folders
 
 
@@ -39,12 +41,13 @@ class Session:
 
 
 def audio_extensions() -> frozenset[str]:
-    """The file extensions (lower case, no dot) of the formats soundfile reads here."""
+    """The file extensions (lower case, no dot) of the formats soundfile reads here, and those PyAV reads."""
     import soundfile as sf
 
     formats = sf.available_formats()
     names = {name.lower() for name in formats} - NOT_EXTENSIONS
-    return frozenset(names | {ext for name, exts in OTHER_EXTENSIONS.items() if name in formats for ext in exts})
+    return frozenset(names | {ext for name, exts in OTHER_EXTENSIONS.items() if name in formats for ext in exts}
+                     | PYAV_EXTENSIONS)
 
 
 def find_sessions(inputs: Sequence[str | Path], settings: Settings = Settings()) -> list[Session]:

@@ -1,7 +1,7 @@
 """Streams of input blocks: checked reading, dtype conversion, resampling, and two files' streams side by side.
 
-Files are read with soundfile block by block, so memory stays flat for any file length.
-A decoder that fails part-way (e.g. a truncated FLAC: "lost sync") or a file that ends
+Files are read block by block (soundfile or PyAV, see ``readers``), so memory stays flat for any file
+length.  A decoder that fails part-way (e.g. a truncated FLAC: "lost sync") or a file that ends
 before its announced length raises `InputError` saying it appears truncated or corrupt.
 """
 
@@ -10,51 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-import soundfile as sf
 
 from talkbalance.core.resample import StreamResampler
-from talkbalance.io.validate import require_finite, truncated_error
+from talkbalance.io.readers import AudioReader
+from talkbalance.io.validate import require_finite
 
 INT16_FULL_SCALE = 32768.0
 
-# Subtypes decoded as float32; every other subtype (PCM_*, ULAW, ALAW, ADPCM...) as int16.
-FLOAT_SUBTYPES = frozenset(
-    {"FLOAT", "DOUBLE", "VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
-)
-
-
-def decodes_as_float(sound: sf.SoundFile) -> bool:
-    """True when `sound` is read as float32 (FLOAT/DOUBLE/lossy): NaN/inf possible."""
-    return sound.subtype in FLOAT_SUBTYPES
-
 
 def read_checked(
-    sound: sf.SoundFile, picks: Sequence[int], block_frames: int, out_dtype: np.dtype
+    reader: AudioReader, picks: Sequence[int], block_frames: int, out_dtype: np.dtype
 ) -> Iterator[np.ndarray]:
-    """Read `sound`'s `picks` channels from the start in blocks, checked for damage and converted to `out_dtype`."""
-    try:
-        sound.seek(0)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise truncated_error(sound, 0, exc) from None
-    return _read_blocks(sound, list(picks), block_frames, out_dtype)
+    """Read `reader`'s `picks` channels from the start in blocks, checked for damage and converted to `out_dtype`."""
+    return _picked(reader, reader.blocks(block_frames), list(picks), out_dtype)
 
 
-def _read_blocks(sound: sf.SoundFile, picks: list[int], block_frames: int, out_dtype: np.dtype) -> Iterator[np.ndarray]:
-    is_float = decodes_as_float(sound)
-    read_dtype = "float32" if is_float else "int16"
+def _picked(reader: AudioReader, blocks: Iterator[np.ndarray], picks: list[int], out_dtype: np.dtype) -> Iterator[np.ndarray]:
     done_frames = 0
-    while done_frames < sound.frames:
-        want = min(block_frames, sound.frames - done_frames)
-        try:
-            data = sound.read(want, dtype=read_dtype, always_2d=True)
-        except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            raise truncated_error(sound, done_frames, exc) from None
-        if len(data) == 0:
-            raise truncated_error(sound, done_frames, None)
+    for data in blocks:
         if picks != list(range(data.shape[1])):
             data = data[:, picks]
-        if is_float:
-            require_finite(sound, data, done_frames)
+        if reader.is_float:
+            require_finite(reader, data, done_frames)
         done_frames += len(data)
         yield _convert(data, out_dtype)
 

@@ -5,10 +5,14 @@ readability, channel layout, sample rate, length; see ``validate``) and
 `SessionSource.blocks` streams aligned ``(n, 2)`` blocks -- column 0 is the first
 person, column 1 the second -- read block by block (see ``blocks``).
 
-Truncated files: a WAV cut short is analysed for the part that is there, with a
-warning; a file whose decoder fails part-way raises `InputError` saying it appears
-truncated or corrupt; one with no decodable samples at all (header-only WAV, cut OGG)
-is reported as containing no audio.
+Files are read by libsndfile (soundfile) when it opens them, else by PyAV (M4A/AAC,
+WebM, the sound of MP4/MOV/MKV; see ``readers`` and ``decoded``).
+
+Truncated files: a WAV or OGG cut short is analysed for the part that is there, with a
+warning; a file whose decoder fails part-way, or a PyAV-decoded stream ending more than
+0.1 s before its announced duration, raises `InputError` saying it appears truncated or
+corrupt; one with no decodable samples at all (header-only WAV, cut OGG) is reported as
+containing no audio.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import soundfile as sf
 
 from talkbalance.config import require_supported_speakers
 from talkbalance.errors import InputError
-from talkbalance.io.blocks import aligned_blocks, decodes_as_float, read_checked, resample_stream, resampled_frames
+from talkbalance.io.blocks import aligned_blocks, read_checked, resample_stream, resampled_frames
+from talkbalance.io.readers import AudioReader, open_reader
 from talkbalance.io.validate import (
     TWO_FILE_EXAMPLE,
     require_existing_nonempty,
@@ -31,7 +35,6 @@ from talkbalance.io.validate import (
     require_samples,
     require_supported_rate,
     truncation_warnings,
-    unreadable_error,
     validate_channels,
 )
 
@@ -47,14 +50,15 @@ class SourceInfo:
     duration_s: float
     float_input: bool  # True when any file is decoded as float (FLOAT/DOUBLE/lossy): NaN/inf possible
     warnings: list[str]  # e.g. rate/length mismatch notes
+    readers: list[str]  # the library that decodes each input, in order: "soundfile" or "pyav"
 
 
 @dataclass
 class _Input:
-    """One opened file and the channels taken from it."""
+    """One opened file (read by soundfile or PyAV) and the channels taken from it."""
 
     path: str
-    sound: sf.SoundFile
+    sound: AudioReader
     picks: list[int]  # 0-based channel indices, in output column order
 
     @property
@@ -67,7 +71,7 @@ class _Input:
 
     @property
     def is_float(self) -> bool:
-        return decodes_as_float(self.sound)
+        return self.sound.is_float
 
     @property
     def duration_s(self) -> float:
@@ -112,7 +116,7 @@ class SessionSource:
     def blocks(self, block_frames: int = 16000) -> Iterator[np.ndarray]:
         """Yield (n, 2) blocks, dtype int16 when all inputs are integer PCM, else float32 in [-1, 1].
 
-        Reads with soundfile in blocks so memory is flat for any file length.  Every block
+        Reads with soundfile or PyAV in blocks so memory is flat for any file length.  Every block
         has exactly `block_frames` rows except the last; the rows total `info.frames`.
         Each call starts again from the beginning of the files (do not interleave two iterations).
         """
@@ -168,6 +172,7 @@ def _open_single(path: str, channels: Sequence[int] | None) -> SessionSource:
             duration_s=inp.duration_s,
             float_input=inp.is_float,
             warnings=warnings,
+            readers=[inp.sound.library],
         )
         return SessionSource([inp], info)
     except BaseException:
@@ -208,6 +213,7 @@ def _open_pair(path_a: str, path_b: str) -> SessionSource:
             duration_s=frames / rate_hz,
             float_input=first.is_float or second.is_float,
             warnings=warnings,
+            readers=[first.sound.library, second.sound.library],
         )
         return SessionSource(opened, info)
     except BaseException:
@@ -217,12 +223,9 @@ def _open_pair(path_a: str, path_b: str) -> SessionSource:
 
 
 def _open_input(path: str) -> _Input:
-    """Open `path` with soundfile and check it is a non-empty file at a supported rate."""
+    """Open `path` (soundfile, else PyAV) and check it is a non-empty file at a supported rate."""
     require_existing_nonempty(path)
-    try:
-        sound = sf.SoundFile(path)
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
-        raise unreadable_error(path, exc) from None
+    sound = open_reader(path)
     inp = _Input(path=path, sound=sound, picks=[])
     try:
         require_samples(sound)
