@@ -264,3 +264,17 @@ def test_ogg_cut_in_half_is_analysed_as_far_as_it_goes_with_a_warning(encoded, t
     assert "cut.ogg appears truncated" in warning and "end-of-stream" in warning
     with open_session([encoded["session_opus.ogg"]]) as whole:
         assert whole.info.warnings == []
+
+
+def test_report_html_of_two_zoom_files_plays_a_copy_of_what_was_analysed(encoded, tmp_path):
+    """Two mono M4A files (one per person) cannot be played as one recording: the page links a stereo copy."""
+    import re
+
+    from talkbalance.cli.analyze import analyze_to_folder
+
+    out = tmp_path / "review"
+    analyze_to_folder([str(encoded["trainee.m4a"]), str(encoded["client.m4a"])], out, PEER, quiet=True)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'<audio id="audio"[^>]* src="report_audio.ogg"', page)
+    info = sf.info(str(out / "report_audio.ogg"))
+    assert info.channels == 2 and abs(info.duration - (102.09 - SHORTER_BY_S)) < 0.1

@@ -2,8 +2,9 @@
 
 The page links the analysed file itself, relative to the session folder, when a browser plays it as it is: one
 file in a format browsers play (WAV PCM, FLAC, Ogg Vorbis or Opus, MP3) whose channels are the speakers, in order.
-Anything else (two mono files, channels picked from a multichannel file, AIFF, CAF and the like, or a file on
-another drive) gets a compressed stereo copy beside the page, ``report_audio.ogg`` (Ogg Vorbis), encoded from the
+Anything else (two mono files such as Zoom's per-participant M4A files, channels picked from a multichannel file,
+AIFF, CAF, what only PyAV decodes -- M4A, WebM, video -- as not every browser plays those, or a file on another
+drive) gets a compressed stereo copy beside the page, ``report_audio.ogg`` (Ogg Vorbis), encoded from the
 session's own aligned blocks (the audio that was analysed), block by block, so memory stays flat for any length.
 """
 from __future__ import annotations
