@@ -74,3 +74,33 @@ def phrase_bank():
     """The benchmark's phrase bank from ../shared/data/librispeech_dev (or skip)."""
     from benchmarks.simulate import PhraseBank
     return PhraseBank.from_folder(shared_data("librispeech_dev"))
+
+
+def encode_with_pyav(path: Path, audio: np.ndarray, rate_hz: int, container_format: str, codec: str, out_rate_hz: int,
+            video: str | None = None) -> None:
+    """Write `audio` (float32, (n, channels)) with PyAV; with `video`, three tiny frames before the sound."""
+    layout = "stereo" if audio.shape[1] == 2 else "mono"
+    import av
+
+    with av.open(str(path), "w", format=container_format) as out:
+        if video is not None:
+            picture = out.add_stream(video, rate=1)
+            picture.width, picture.height, picture.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream(codec, rate=out_rate_hz, layout=layout)
+        resampler = av.AudioResampler(format=sound.codec_context.codec.audio_formats[0].name, layout=layout,
+                                      rate=out_rate_hz)
+        for start in range(0, len(audio), 8192):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[start:start + 8192].T), format="fltp",
+                                               layout=layout)
+            frame.sample_rate = rate_hz
+            for resampled in resampler.resample(frame):
+                out.mux(sound.encode(resampled))
+        for resampled in resampler.resample(None):
+            out.mux(sound.encode(resampled))
+        out.mux(sound.encode(None))
+        if video is not None:
+            for k in range(3):
+                image = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 40 * k, np.uint8), format="rgb24")
+                image.pts = k
+                out.mux(picture.encode(image.reformat(format="yuv420p")))
+            out.mux(picture.encode(None))

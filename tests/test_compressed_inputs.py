@@ -11,6 +11,7 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import encode_with_pyav
 
 import talkbalance
 from talkbalance.io.decoded import DecodedAudio
@@ -39,34 +40,6 @@ VORBIS = ("session_vorbis.ogg", "session_vorbis.webm")
 READ_BY = {"session.m4a": "pyav", "session.mp3": "soundfile", "session_opus.ogg": "soundfile",
            "session_opus.webm": "pyav", "session.mp4": "pyav", "session.mov": "pyav", "session.mkv": "pyav",
            "session_vorbis.ogg": "soundfile", "session_vorbis.webm": "pyav"}
-
-
-def _encode(path: Path, audio: np.ndarray, rate_hz: int, container_format: str, codec: str, out_rate_hz: int,
-            video: str | None = None) -> None:
-    """Write `audio` (float32, (n, channels)) with PyAV; with `video`, three tiny frames before the sound."""
-    layout = "stereo" if audio.shape[1] == 2 else "mono"
-    with av.open(str(path), "w", format=container_format) as out:
-        if video is not None:
-            picture = out.add_stream(video, rate=1)
-            picture.width, picture.height, picture.pix_fmt = 64, 48, "yuv420p"
-        sound = out.add_stream(codec, rate=out_rate_hz, layout=layout)
-        resampler = av.AudioResampler(format=sound.codec_context.codec.audio_formats[0].name, layout=layout,
-                                      rate=out_rate_hz)
-        for start in range(0, len(audio), 8192):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[start:start + 8192].T), format="fltp",
-                                               layout=layout)
-            frame.sample_rate = rate_hz
-            for resampled in resampler.resample(frame):
-                out.mux(sound.encode(resampled))
-        for resampled in resampler.resample(None):
-            out.mux(sound.encode(resampled))
-        out.mux(sound.encode(None))
-        if video is not None:
-            for k in range(3):
-                image = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 40 * k, np.uint8), format="rgb24")
-                image.pts = k
-                out.mux(picture.encode(image.reformat(format="yuv420p")))
-            out.mux(picture.encode(None))
 
 
 def _remux(source: Path, target: Path, container_format: str) -> None:
@@ -108,7 +81,7 @@ def encoded(tmp_path_factory) -> dict[str, Path]:
     files = {}
     for name, (container_format, codec, out_rate_hz, video) in ENCODED.items():
         files[name] = folder / name
-        _encode(files[name], audio, rate_hz, container_format, codec, out_rate_hz, video)
+        encode_with_pyav(files[name], audio, rate_hz, container_format, codec, out_rate_hz, video)
     files[VORBIS[0]] = folder / VORBIS[0]
     sf.write(str(files[VORBIS[0]]), audio, rate_hz, format="OGG", subtype="VORBIS")
     files[VORBIS[1]] = folder / VORBIS[1]
@@ -116,8 +89,8 @@ def encoded(tmp_path_factory) -> dict[str, Path]:
     short = len(audio) - int(SHORTER_BY_S * rate_hz)
     files["trainee.m4a"], files["client.m4a"] = folder / "pair" / "trainee.m4a", folder / "pair" / "client.m4a"
     files["trainee.m4a"].parent.mkdir()
-    _encode(files["trainee.m4a"], audio[:, :1], rate_hz, "ipod", "aac", rate_hz)
-    _encode(files["client.m4a"], audio[:short, 1:], rate_hz, "ipod", "aac", rate_hz)
+    encode_with_pyav(files["trainee.m4a"], audio[:, :1], rate_hz, "ipod", "aac", rate_hz)
+    encode_with_pyav(files["client.m4a"], audio[:short, 1:], rate_hz, "ipod", "aac", rate_hz)
     files["common.flac"] = folder / "common.flac"
     sf.write(str(files["common.flac"]), audio[:short], rate_hz, subtype="PCM_16")
     return files

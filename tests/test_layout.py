@@ -133,16 +133,19 @@ def test_importing_talkbalance_loads_nothing_heavy_and_sets_nothing():
     assert out.split("\n")[:2] == ["[]", "None"]
 
 
-def test_the_commands_load_matplotlib_only_to_draw(tmp_path):
-    """`analyze` and `batch` start without matplotlib (half a second of imports), and a run that draws no
-    report.png never loads it."""
+def test_the_commands_load_matplotlib_only_to_draw_and_pyav_only_to_decode(tmp_path):
+    """`analyze` and `batch` start without matplotlib (half a second of imports) or PyAV (0.1 s), a run that
+    draws no report.png (report.html included) never loads matplotlib, and a file libsndfile reads never
+    loads PyAV."""
     code = ("import sys; import talkbalance.cli.main, talkbalance.cli.analyze, talkbalance.cli.batch; "
-            "from talkbalance.cli.analyze import analyze_to_folder; before = 'matplotlib' in sys.modules; "
+            "from talkbalance.cli.analyze import analyze_to_folder; "
+            "before = [m in sys.modules for m in ('matplotlib', 'av')]; "
             f"analyze_to_folder([{str(ROOT / 'recordings' / 'demo' / 'practice_session.flac')!r}], "
-            f"__import__('pathlib').Path({str(tmp_path)!r}), None, quiet=True, formats=('json', 'csv', 'rttm')); "
-            "print(before, 'matplotlib' in sys.modules)")
+            f"__import__('pathlib').Path({str(tmp_path)!r}), None, quiet=True, formats=('json', 'csv', 'html')); "
+            "print(*before, *(m in sys.modules for m in ('matplotlib', 'av')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False"] * 4
+    assert (tmp_path / "report.html").is_file()
 
 
 def test_every_subpackage_says_what_lives_there():

@@ -20,7 +20,7 @@ import textwrap
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import DEMO, ROOT
+from conftest import DEMO, ROOT, encode_with_pyav
 
 EXCERPT_S = 20                # of the demo session, for the examples' session.wav
 
@@ -51,6 +51,8 @@ def scratch(tmp_path_factory):
     sf.write(folder / "session.wav", audio, rate)
     sf.write(folder / "trainee.flac", audio[:, 0], rate)
     sf.write(folder / "client.flac", audio[:, 1], rate)
+    for k, name in enumerate(("trainee.m4a", "client.m4a")):       # Zoom's file per participant
+        encode_with_pyav(folder / name, audio[:, k:k + 1].astype(np.float32) / 32768, rate, "ipod", "aac", rate)
     silent = np.zeros(len(audio), np.int16)
     sf.write(folder / "zoom.wav", np.stack([silent, silent, audio[:, 0], audio[:, 1]], axis=1), rate)
     shutil.copytree(ROOT / "configs", folder / "configs")
