@@ -226,7 +226,8 @@ def cmd_live(args) -> int:
                        say=lambda message: print(for_command_line(message)))
     _, summary = run_live(opts)
     print(format_summary(summary))
-    print(f"Session saved in {out}/ (audio.wav, summary.json, events.csv, activity.rttm, labels.txt, report.png)")
+    print(f"Session saved in {out}/ (audio.wav, summary.json, events.csv, activity.rttm, labels.txt, report.png, "
+          "report.html)")
     return 0
 
 
