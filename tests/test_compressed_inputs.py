@@ -251,3 +251,12 @@ def test_report_html_of_two_zoom_files_plays_a_copy_of_what_was_analysed(encoded
     assert re.search(r'<audio id="audio"[^>]* src="report_audio.ogg"', page)
     info = sf.info(str(out / "report_audio.ogg"))
     assert info.channels == 2 and abs(info.duration - (102.09 - SHORTER_BY_S)) < 0.1
+
+
+def test_a_track_running_past_its_announced_length_is_refused(encoded):
+    """Audio past the header's length is never dropped silently: more than the tolerance is an error."""
+    decoded = DecodedAudio(str(encoded["session.m4a"]))
+    decoded.frames -= decoded.samplerate           # the header, as if it announced one second less
+    with pytest.raises(talkbalance.InputError, match="holds more audio than its header announces"):
+        for _ in decoded.blocks(16000):
+            pass

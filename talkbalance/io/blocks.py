@@ -74,7 +74,7 @@ def resample_stream(
         yield np.zeros((n_out_frames - emitted, n_channels), dtype=dtype)
 
 
-class _Buffer:
+class RowBuffer:
     """Pulls variable-size blocks from a stream and hands out exact row counts."""
 
     def __init__(self, stream: Iterator[np.ndarray]):
@@ -102,7 +102,7 @@ class _Buffer:
 
 def aligned_blocks(streams: list[Iterator[np.ndarray]], block_frames: int, total_frames: int) -> Iterator[np.ndarray]:
     """Combine per-input streams side by side into (n, speakers) blocks of `block_frames` rows, `total_frames` in all."""
-    buffers = [_Buffer(stream) for stream in streams]
+    buffers = [RowBuffer(stream) for stream in streams]
     done_frames = 0
     while done_frames < total_frames:
         n_rows = min(block_frames, total_frames - done_frames)

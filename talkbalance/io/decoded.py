@@ -20,6 +20,7 @@ import av.container
 import numpy as np
 
 from talkbalance.errors import InputError
+from talkbalance.io.blocks import RowBuffer
 from talkbalance.io.validate import reason, truncated_error
 
 LENGTH_TOLERANCE_S = 0.1   # the end may differ this much from the announced duration
@@ -62,26 +63,12 @@ class DecodedAudio:
         Each call decodes again from the start.  Raises `InputError` when the stream ends more than
         `LENGTH_TOLERANCE_S` early (truncated), runs on as long past `frames`, or fails to decode.
         """
-        tolerance = int(LENGTH_TOLERANCE_S * self.samplerate)
-        parts: list[np.ndarray] = []
-        held = done = 0
-        for chunk in self._decoded(tolerance):
-            parts.append(chunk)
-            held += len(chunk)
-            while held >= block_frames and done < self.frames:
-                block, parts, held = _split(parts, min(block_frames, self.frames - done))
-                done += len(block)
-                yield block
-        while done < self.frames:
-            if done + held < self.frames - tolerance:
-                raise truncated_error(self, done + held, None)
-            want = min(block_frames, self.frames - done)
-            if held < want:
-                parts.append(np.zeros((want - held, self.channels), dtype=np.float32))
-                held = want
-            block, parts, held = _split(parts, want)
-            done += len(block)
-            yield block
+        exact = self._exactly_frames()
+        rows = RowBuffer(exact)
+        for done in range(0, self.frames, block_frames):
+            yield rows.take(min(block_frames, self.frames - done))
+        for _ in exact:         # decode to the end: a track running on past its announced length is an error
+            pass
 
     def close(self) -> None:
         """Close the container of an unfinished `blocks` iteration (safe to call twice)."""
@@ -141,6 +128,19 @@ class DecodedAudio:
 
     # ------------------------------------------------------------ decoding
 
+    def _exactly_frames(self) -> Iterator[np.ndarray]:
+        """The decoded chunks cut or padded with silence to `frames` rows; `InputError` (truncated) when more than
+        `LENGTH_TOLERANCE_S` is missing at the end."""
+        tolerance = int(LENGTH_TOLERANCE_S * self.samplerate)
+        done = 0
+        for chunk in self._decoded(tolerance):
+            chunk = chunk[: self.frames - done]
+            done += len(chunk)
+            yield chunk
+        if done < self.frames - tolerance:
+            raise truncated_error(self, done, None)
+        yield np.zeros((self.frames - done, self.channels), dtype=np.float32)
+
     def _decoded(self, overshoot_limit: int | None) -> Iterator[np.ndarray]:
         """Decoded float32 (n, channels) chunks from the start; stops `overshoot_limit` rows past `frames`."""
         self.close()
@@ -178,9 +178,3 @@ class DecodedAudio:
         out = data.astype(np.float32, copy=False)
         return np.ascontiguousarray(out * np.float32(scale) if scale != 1.0 else out)
 
-
-def _split(parts: list[np.ndarray], n_rows: int) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """The first `n_rows` rows of `parts` joined, the rest, and how many rows the rest holds."""
-    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    rest = joined[n_rows:]
-    return joined[:n_rows], ([rest] if len(rest) else []), len(rest)
